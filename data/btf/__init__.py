@@ -1,0 +1,1 @@
+"""BTF snapshots of real kernels, shipped as package data (``delegopts.btfdata``)."""

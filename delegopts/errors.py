@@ -1,0 +1,133 @@
+"""One exception hierarchy for everything delegopts refuses.
+
+Every error names the input, the position and, where one exists, the fix. Errors about
+option strings also carry the errno the kernel would return, so a caller can tell a
+refused mount (``EINVAL``) from an out-of-range number (``ERANGE``).
+
+>>> err = OptionError("not a command name", source="delegate_cmds=prog_lod",
+...                   span=Span(14, 22), suggestion="prog_load")
+>>> print(err.render())
+error: EINVAL: not a command name (column 15); did you mean 'prog_load'?
+  delegate_cmds=prog_lod
+                ^^^^^^^^
+>>> isinstance(err, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BTFError",
+    "DelegoptsError",
+    "OptionError",
+    "Span",
+    "caret_lines",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A half-open range ``[start, end)`` of character offsets into one line of input."""
+
+    start: int
+    end: int
+
+    @property
+    def column(self) -> int:
+        """The 1-based column of the first character, as editors count."""
+        return self.start + 1
+
+    def shift(self, offset: int) -> Span:
+        """The same span inside a text that starts ``offset`` characters earlier."""
+        return Span(self.start + offset, self.end + offset)
+
+
+def caret_lines(source: str, span: Span, indent: str = "  ") -> str:
+    """The source line and a row of carets under ``span``.
+
+    Control characters are shown escaped so the carets stay under their characters.
+
+    >>> print(caret_lines("a=b,c", Span(4, 5)))
+      a=b,c
+          ^
+    """
+    shown: list[str] = []
+    start = end = 0
+    for index, char in enumerate(source):
+        if index == span.start:
+            start = sum(len(piece) for piece in shown)
+        if index == span.end:
+            end = sum(len(piece) for piece in shown)
+        shown.append(char if char.isprintable() else repr(char)[1:-1])
+    text = "".join(shown)
+    if span.start >= len(source):
+        start = len(text)
+    if span.end >= len(source):
+        end = len(text)
+    width = max(1, end - start)
+    return f"{indent}{text}\n{indent}{' ' * start}{'^' * width}"
+
+
+class DelegoptsError(Exception):
+    """The root of every exception delegopts raises on purpose."""
+
+
+class OptionError(DelegoptsError, ValueError):
+    """The kernel would refuse this option string; nothing would be mounted.
+
+    ``errno_name`` is what mount(2) would return (``EINVAL`` or ``ERANGE``), ``span``
+    where in ``source`` the offending piece is, ``suggestion`` a replacement if one is known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        span: Span,
+        errno_name: str = "EINVAL",
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.span = span
+        self.errno_name = errno_name
+        self.suggestion = suggestion
+
+    @property
+    def column(self) -> int:
+        """1-based column of the offending piece."""
+        return self.span.column
+
+    def headline(self) -> str:
+        """One line: errno, reason, column and the fix."""
+        hint = f"; did you mean '{self.suggestion}'?" if self.suggestion else ""
+        return f"{self.errno_name}: {self.message} (column {self.column}){hint}"
+
+    def render(self, location: str = "") -> str:
+        """The headline, the input line and carets under the offending piece."""
+        where = f"{location}: " if location else ""
+        return f"{where}error: {self.headline()}\n{caret_lines(self.source, self.span)}"
+
+    def __str__(self) -> str:
+        return f"{self.headline()} in {self.source!r}"
+
+
+class BTFError(DelegoptsError, ValueError):
+    """BTF (or the file said to hold it) is missing, unreadable, truncated or corrupt.
+
+    ``source`` names the file or blob, ``offset`` the byte where reading failed, if known.
+    """
+
+    def __init__(self, message: str, *, source: str = "<bytes>", offset: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.offset = offset
+
+    def __str__(self) -> str:
+        at = f" at byte {self.offset}" if self.offset is not None else ""
+        return f"{self.source}: {self.message}{at}"

@@ -1,0 +1,186 @@
+"""Immutable value objects: one delegate :class:`Mask` and a whole :class:`Options` set.
+
+``str()`` of either is the kernel's rendering. Equality and hashing use the meaning (the
+bits the kernel keeps and uses), not the spelling or bits it drops.
+
+>>> from delegopts.catalog import EnumCatalog, OptionKind
+>>> cmds = EnumCatalog.build(OptionKind.CMDS, [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5),
+...                                            ("__MAX_BPF_CMD", 6)])
+>>> mask = Mask(OptionKind.CMDS, (1 << 5) | (1 << 63), cmds)
+>>> str(mask), mask.names, hex(mask.dropped)
+('prog_load', ('prog_load',), '0x8000000000000000')
+>>> mask == Mask(OptionKind.CMDS, 1 << 5, cmds)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
+from delegopts.diagnostics import Diagnostic
+from delegopts.errors import Span
+from delegopts.render import mask_value, mode_shown, scalar_pieces
+
+__all__ = ["Mask", "Options", "Step"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mask:
+    """One delegate option's mask as the kernel stores it (``bits``, 64 bits)."""
+
+    kind: OptionKind
+    bits: int
+    enum: EnumCatalog = field(repr=False)
+
+    @property
+    def any_mask(self) -> int:
+        return self.enum.any_mask
+
+    @property
+    def effective(self) -> int:
+        """The bits the kernel shows and checks: ``bits & any_mask``."""
+        return self.bits & self.enum.any_mask
+
+    @property
+    def dropped(self) -> int:
+        """Bits stored but outside the kernel's range: never shown, never effective."""
+        return self.bits & ~self.enum.any_mask
+
+    @property
+    def is_any(self) -> bool:
+        return self.effective == self.enum.any_mask
+
+    @property
+    def shown(self) -> tuple[Name, ...]:
+        """The names printed, in the kernel's order (empty for ``any`` and 0)."""
+        if self.is_any or not self.effective:
+            return ()
+        return self.enum.split(self.effective)[0]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name.name for name in self.shown)
+
+    @property
+    def leftover(self) -> int:
+        """Effective bits that no name covers (printed as hex)."""
+        if self.is_any:
+            return 0
+        return self.enum.split(self.effective)[1]
+
+    def granted(self) -> tuple[Name, ...]:
+        """Every name whose bit is effective, aliases included, in declaration order."""
+        return tuple(name for name in self.enum.names if self.effective >> name.bit & 1)
+
+    def bit_numbers(self) -> list[int]:
+        return [bit for bit in range(64) if self.effective >> bit & 1]
+
+    def __contains__(self, name: object) -> bool:
+        found = self.enum.lookup(name) if isinstance(name, str) else None
+        return found is not None and bool(self.effective >> found.bit & 1)
+
+    def __bool__(self) -> bool:
+        return self.effective != 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mask):
+            return NotImplemented
+        return (self.kind, self.effective) == (other.kind, other.effective)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.effective))
+
+    def __str__(self) -> str:
+        return mask_value(self.enum, self.bits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": str(self),
+            "bits": f"{self.bits:#x}",
+            "effective": f"{self.effective:#x}",
+            "dropped": f"{self.dropped:#x}",
+            "any": self.is_any and self.effective != 0,
+            "names": list(self.names),
+            "granted": [name.name for name in self.granted()],
+            "leftover": f"{self.leftover:#x}",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """How one piece of a delegate value changed the mask (for ``explain``)."""
+
+    kind: OptionKind
+    text: str
+    span: Span
+    action: str  # "any", "name" or "number"
+    name: Name | None
+    before: int
+    after: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Options:
+    """A parsed option string: what the kernel stores for it, as the root user mounts it.
+
+    ``uid``/``gid`` default to the mounting user's (0 for root), ``mode`` to 0777.
+    """
+
+    catalog: Catalog = field(repr=False)
+    cmds: Mask
+    maps: Mask
+    progs: Mask
+    attachs: Mask
+    uid: int = 0
+    gid: int = 0
+    mode: int = 0o777
+    source: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    steps: tuple[Step, ...] = field(default=(), repr=False)
+
+    def __getitem__(self, kind: OptionKind) -> Mask:
+        return self.masks()[kind]
+
+    def masks(self) -> dict[OptionKind, Mask]:
+        return {
+            OptionKind.CMDS: self.cmds,
+            OptionKind.MAPS: self.maps,
+            OptionKind.PROGS: self.progs,
+            OptionKind.ATTACHS: self.attachs,
+        }
+
+    def __iter__(self) -> Iterator[Mask]:
+        return iter(self.masks().values())
+
+    def _meaning(self) -> tuple[Any, ...]:
+        return (self.uid, self.gid, mode_shown(self.mode), *self.masks().values())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Options):
+            return NotImplemented
+        return self._meaning() == other._meaning()
+
+    def __hash__(self) -> int:
+        return hash(self._meaning())
+
+    def __str__(self) -> str:
+        """The filesystem part of the /proc/mounts options field, without a leading comma."""
+        pieces = scalar_pieces(self.uid, self.gid, self.mode)
+        if "delegate_cmds" in self.catalog.keys:
+            for mask in self:
+                value = str(mask)
+                if value:
+                    pieces.append(f"{mask.kind.key}={value}")
+        return ",".join(pieces)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "options": str(self),
+            "uid": self.uid,
+            "gid": self.gid,
+            "mode": f"{mode_shown(self.mode):o}",
+            "delegate": {mask.kind.key: mask.to_json() for mask in self},
+        }

@@ -1,0 +1,1 @@
+"""Lark grammars of delegopts, shipped as package data (``delegopts.grammars``)."""
