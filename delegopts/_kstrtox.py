@@ -55,6 +55,7 @@ def detect_base(text: str, base: int = 0) -> tuple[int, int]:
 
 def kstrtoull(text: str, base: int = 0) -> int:
     """Parse ``text`` as the kernel does, or raise :class:`NumberError` saying why not."""
+    detected = base == 0
     base, start = detect_base(text, base)
     value = 0
     index = start
@@ -66,18 +67,19 @@ def kstrtoull(text: str, base: int = 0) -> int:
         index += 1
     if value > U64_MAX:
         return _raise(f"{text[:index]!r} is above 2^64-1", 0, index, "ERANGE")
+    octal_hint = " (a leading 0 makes the number octal)" if detected else ""
     if index == start:
         if not text:
             return _raise("empty", 0, 0)
+        if base == 8 and text[start] in "89":
+            return _raise(f"{text[start]!r} is not an octal digit", start, start + 1)
         what = "a number" if start == 0 else f"{_BASE_NAMES[base]} number"
         return _raise(f"{text!r} is not {what}", 0, len(text))
     if text[index:] in ("", "\n"):
         return value
     bad = text[index]
     if base == 8 and bad in "89":
-        return _raise(
-            f"{bad!r} is not an octal digit (a leading 0 makes the number octal)", index, index + 1
-        )
+        return _raise(f"{bad!r} is not an octal digit{octal_hint}", index, index + 1)
     return _raise(f"{bad!r} cannot follow {_BASE_NAMES[base]} number", index, len(text))
 
 

@@ -273,7 +273,7 @@ def _delegate(piece: Piece, kind: OptionKind, value: str, state: _State) -> None
                 )
             state.steps.append(Step(kind, item.text, item.span, "number", None, before, mask))
         consumed.append(item)
-    if mask == 0:
+    if mask & enum.any_mask == 0:  # nothing the kernel keeps
         state.warn(
             Code.ZERO_MASK,
             f"{piece.text!r} delegates nothing",
@@ -323,7 +323,7 @@ def _number(item: Item, kind: OptionKind, enum: EnumCatalog, state: _State) -> i
             f"write {number:#x} or {number}",
         )
     dropped = number & ~enum.any_mask
-    if dropped:
+    if dropped and number != U64:  # all 64 bits is what 'any' stores too
         state.warn(
             Code.BITS_OUT_OF_RANGE,
             f"{item.text!r} sets bits {dropped:#x} beyond kernel {state.catalog.label}'s "
@@ -380,7 +380,7 @@ def _not_a_name(
         if other is not kind and (other_enum.lookup(text) or _without_prefix(text, other_enum)):
             return (where + f"{text!r} is a {other.noun} ({other.key}), not a {kind.noun}", None)
     close = difflib.get_close_matches(
-        ascii_lower(text), [n.name for n in enum.names], n=1, cutoff=0.6
+        ascii_lower(text), [n.name for n in enum.names], n=1, cutoff=0.75
     )
     return (
         where + f"{text!r} is not a {kind.noun} of kernel {state.catalog.label}, "
