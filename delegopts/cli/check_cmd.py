@@ -1,0 +1,236 @@
+"""``delegopts check``: validate option strings, mount command lines and files that hold them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from delegopts.cli._common import (
+    IO,
+    JSON_SCHEMA,
+    ExitStatus,
+    UsageError,
+    add_target,
+    catalog_for,
+    dump_json,
+)
+
+if TYPE_CHECKING:
+    from delegopts.catalog import Catalog
+    from delegopts.formats import Found, Problem, Scan
+    from delegopts.formats.findings import Checked
+
+_EXAMPLES = """\
+examples:
+  $ delegopts check 'delegate_cmds=prog_load:MAP_CREATE,delegate_progs=kprobe'
+  $ delegopts check -o delegate_cmds=prog_load -o delegate_progs=kprobe
+  $ delegopts check -- mount -t bpf bpffs /sys/fs/bpf/token \\
+        -o delegate_cmds=prog_load:MAP_CREATE -o delegate_progs=kprobe
+  $ delegopts check --fstab /etc/fstab --unit /etc/systemd/system/my.service
+  $ delegopts check --mountinfo /proc/self/mountinfo --strict --json
+  $ delegopts check --ignore D202 --incus instance-config.yaml
+
+A comment '# delegopts: ignore=CODE[,CODE]' on an fstab line, or on the line above an fstab
+entry or a unit setting, leaves those codes out there.
+
+exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error,
+3 unreadable BTF or file
+"""
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="validate option strings, mount command lines, fstab, units, mountinfo",
+        description="Check every bpffs option string in the inputs against the target kernel: "
+        "what it would refuse (errors) and what it would do that the author may not expect "
+        "(warnings). Each finding names the file, line and column.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="option strings, files (format guessed from the name), '-' for one option "
+        "string a line on stdin, or a whole 'mount ...' command line after '--'",
+    )
+    parser.add_argument(
+        "-o",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="OPTIONS",
+        help="mount -o options (repeat like mount: joined with ',')",
+    )
+    for flag, what in (
+        ("--fstab", "an fstab(5) file"),
+        ("--unit", "a systemd unit (.mount, or a service with BPFDelegate*= settings)"),
+        ("--mountinfo", "a copy of /proc/self/mountinfo or /proc/mounts"),
+        ("--incus", "Incus keys security.bpffs.delegate_* (key: value or key=value)"),
+    ):
+        parser.add_argument(flag, action="append", default=[], metavar="FILE", help=what)
+    parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="leave out findings with this code (repeat, or CODE,CODE)",
+    )
+    parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
+    parser.add_argument("--json", action="store_true", help="one JSON document for CI")
+    add_target(parser)
+    parser.set_defaults(run=run)
+
+
+def _read(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text("utf-8", "surrogateescape")
+    except OSError as error:
+        raise FileNotFoundError(f"{name}: cannot read: {error.strerror}") from error
+
+
+def _is_command(inputs: list[str]) -> bool:
+    words = [w for w in inputs if w.rsplit("/", 1)[-1] not in ("sudo", "doas", "env")]
+    return bool(words) and words[0].rsplit("/", 1)[-1] == "mount"
+
+
+def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
+    from delegopts.formats import Found, Scan, guess_format, scan
+    from delegopts.formats.cmdline import scan_command
+
+    scans: list[Scan] = []
+    for given, names in (
+        ("fstab", args.fstab),
+        ("unit", args.unit),
+        ("mountinfo", args.mountinfo),
+        ("incus", args.incus),
+    ):
+        for name in names:
+            scans.append(scan(given, _read(name), name, catalog_of() if given == "unit" else None))
+    if args.options:
+        command = ["mount", "-t", "bpf"]
+        for options in args.options:
+            command += ["-o", options]
+        scans.append(scan_command(command, "-o"))
+    if _is_command(args.inputs):
+        scans.append(scan_command(args.inputs))
+        return scans
+    for number, text in enumerate(args.inputs, start=1):
+        kind: str | None = None
+        if "=" not in text and Path(text).is_file():
+            kind = guess_format(text)
+        if text == "-":
+            lines = _read("-").splitlines()
+            found = [Found.plain(t, path="<stdin>", line=n) for n, t in enumerate(lines, 1) if t]
+            scans.append(Scan.of(found, ()))
+        elif kind is not None:
+            scans.append(scan(kind, _read(text), text, catalog_of() if kind == "unit" else None))
+        elif "=" not in text and Path(text).is_file():
+            raise UsageError(
+                f"delegopts check: cannot tell the format of {text}: "
+                "use --fstab, --unit, --mountinfo or --incus"
+            )
+        else:
+            scans.append(Scan.of([Found.plain(text, path=f"<argument {number}>", line=1)], ()))
+    return scans
+
+
+def _ignored(args: argparse.Namespace) -> frozenset[str]:
+    return frozenset(
+        code.strip().upper() for value in args.ignore for code in value.split(",") if code.strip()
+    )
+
+
+def _fails(problem: Problem, strict: bool) -> bool:
+    return problem.severity == "error" or (strict and problem.severity == "warning")
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    if not (args.inputs or args.options or args.fstab or args.unit or args.mountinfo or args.incus):
+        raise UsageError("delegopts check: nothing to check (give INPUT, -o, --fstab, --unit...)")
+    from delegopts.errors import BTFError
+    from delegopts.formats.findings import check_found
+
+    catalogs: list[Catalog] = []
+
+    def catalog_of() -> Catalog:
+        if not catalogs:
+            catalogs.append(catalog_for(args))
+        return catalogs[0]
+
+    ignore = _ignored(args)
+    try:
+        scans = _scans(args, catalog_of)
+        catalog = catalog_of()
+    except (BTFError, FileNotFoundError) as error:
+        io.err.write(f"delegopts: {error}\n")
+        return ExitStatus.UNREADABLE
+    results: list[Checked] = []
+    format_problems = [p for s in scans for p in s.problems if p.code not in ignore]
+    for found in (f for s in scans for f in s.found):
+        results.append(check_found(found, catalog, ignore, lint=not args.no_lint))
+    problems = format_problems + [p for r in results for p in r.problems]
+    failed = any(_fails(p, args.strict) for p in problems)
+    if args.json:
+        dump_json(_json(catalog, results, format_problems, failed), io)
+    else:
+        _text(results, format_problems, io)
+    return ExitStatus.INVALID if failed else ExitStatus.OK
+
+
+def _where(found: Found) -> str:
+    return f"{found.path}:{found.line}" if found.path else ""
+
+
+def _text(results: list[Checked], format_problems: list[Problem], io: IO) -> None:
+    for problem in format_problems:
+        io.err.write(problem.render() + "\n")
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for problem in format_problems:
+        counts[problem.severity] = counts.get(problem.severity, 0) + 1
+    for result in results:
+        for problem in result.problems:
+            io.err.write(problem.render() + "\n")
+            counts[problem.severity] = counts.get(problem.severity, 0) + 1
+        if result.options is not None:
+            io.out.write(
+                f"{_where(result.found)}: {result.found.what}: "
+                f"{str(result.options) or '(nothing shown)'}\n"
+            )
+    summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n)
+    checked = len(results)
+    io.err.write(
+        f"{checked} option string{'s' if checked != 1 else ''} checked"
+        f"{': ' + summary if summary else ', no findings'}\n"
+    )
+
+
+def _json(
+    catalog: Catalog, results: list[Checked], format_problems: list[Problem], failed: bool
+) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA,
+        "kernel": catalog.label,
+        "ok": not failed,
+        "problems": [p.to_json() for p in format_problems],
+        "inputs": [
+            {
+                "file": r.found.path,
+                "line": r.found.line,
+                "what": r.found.what,
+                "target": r.found.target,
+                "input": r.found.options,
+                "ok": r.ok,
+                "shown": None if r.options is None else str(r.options),
+                "options": None if r.options is None else r.options.to_json(),
+                "problems": [p.to_json() for p in r.problems],
+            }
+            for r in results
+        ],
+    }

@@ -1,0 +1,103 @@
+"""Check one :class:`Found` option string for a kernel: every finding, placed in its file.
+
+The kernel's refusal (:class:`~delegopts.errors.OptionError`), the parser's diagnostics and,
+when the :mod:`delegopts.lint` module is installed, its cross-option rules all become
+:class:`Problem` records on the source line, minus the codes the user ignores.
+
+>>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.catalog import Catalog
+>>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
+...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
+...     ["uid", "gid", "mode", "delegate_cmds", "delegate_maps", "delegate_progs",
+...      "delegate_attachs"])]))
+>>> result = check_found(Found.plain("delegate_cmds=prog_lod", path="a", line=1), catalog)
+>>> print(result.problems[0].render())  # doctest: +ELLIPSIS
+a:1:15: error: EINVAL delegate_cmds: 'prog_lod' is not a command ... did you mean 'prog_load'?
+  delegate_cmds=prog_lod
+                ^^^^^^^^
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from delegopts.catalog import Catalog
+from delegopts.diagnostics import Diagnostic
+from delegopts.errors import OptionError
+from delegopts.formats._source import Found, Problem
+from delegopts.model import Options
+
+__all__ = ["Checked", "check_found", "lint_diagnostics", "problem_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One option string checked: the options (None when refused) and the problems."""
+
+    found: Found
+    options: Options | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.options is not None
+
+
+def lint_diagnostics(options: Options) -> tuple[Diagnostic, ...] | None:
+    """What :func:`delegopts.lint.lint` says (the parser's diagnostics and its own rules),
+    or None when that optional module is not there."""
+    if importlib.util.find_spec("delegopts.lint") is None:
+        return None
+    try:
+        module = importlib.import_module("delegopts.lint")
+    except ImportError:  # being written, or installed without its parts: no lint findings
+        return None
+    lint = getattr(module, "lint", None)
+    if lint is None:
+        return None
+    return tuple(lint(options))
+
+
+def problem_of(found: Found, diagnostic: Diagnostic) -> Problem:
+    """A parser or lint diagnostic, placed on the source line ``found`` comes from."""
+    number, text, span = found.locate(diagnostic.span)
+    code = diagnostic.code.value if hasattr(diagnostic.code, "value") else str(diagnostic.code)
+    return Problem(
+        diagnostic.severity.value,
+        str(code),
+        diagnostic.message,
+        found.path,
+        number,
+        text,
+        span,
+        diagnostic.fix,
+    )
+
+
+def _refusal(found: Found, error: OptionError) -> Problem:
+    number, text, span = found.locate(error.span)
+    fix = f"did you mean '{error.suggestion}'?" if error.suggestion else None
+    return Problem("error", error.errno_name, error.message, found.path, number, text, span, fix)
+
+
+def check_found(
+    found: Found, catalog: Catalog, ignore: Iterable[str] = (), *, lint: bool = True
+) -> Checked:
+    """Parse ``found`` for ``catalog``'s kernel; problems exclude ``ignore`` and its own."""
+    from delegopts.semantics import parse
+
+    skip = {code.upper() for code in ignore} | found.ignore
+    try:
+        options = parse(found.options, catalog)
+    except OptionError as error:
+        return Checked(found, None, (_refusal(found, error),))
+    linted = lint_diagnostics(options) if lint else None
+    diagnostics = options.diagnostics if linted is None else linted
+    problems: list[Problem] = []
+    for problem in (problem_of(found, d) for d in diagnostics):
+        if problem.code not in skip and problem not in problems:  # lint may repeat the parser's
+            problems.append(problem)
+    return Checked(found, options, tuple(problems))
