@@ -139,10 +139,23 @@ class EnumCatalog:
     any_mask: int
     guard: int | None = None
     _index: Mapping[str, Name] = field(default_factory=dict, repr=False)
+    # (1 << bit, name) in declaration order, and the first name of each bit: rendering and
+    # alias checks run for every parsed string, so neither rescans the enumerators.
+    _bits: tuple[tuple[int, Name], ...] = field(default=(), repr=False)
+    _first: Mapping[int, Name] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, kind: OptionKind, enumerators: list[tuple[str, int]] | None) -> EnumCatalog:
-        """From ``(declared name, value)`` pairs in declaration order (None: no BTF enum)."""
+    def build(
+        cls,
+        kind: OptionKind,
+        enumerators: list[tuple[str, int]] | None,
+        *,
+        any_mask: int | None = None,
+    ) -> EnumCatalog:
+        """From ``(declared name, value)`` pairs in declaration order (None: no BTF enum).
+
+        ``any_mask`` overrides the mask derived from the ``__MAX_*`` guard.
+        """
         prefix = ascii_lower(kind.prefix)
         names: list[Name] = []
         guard: int | None = None
@@ -155,13 +168,20 @@ class EnumCatalog:
             name = Name(ascii_lower(declared[len(kind.prefix) :]), declared, value, position)
             names.append(name)
             index.setdefault(name.name, name)
-        if guard is not None and 0 < guard <= 64:
+        if any_mask is not None:
+            pass
+        elif guard is not None and 0 < guard <= 64:
             any_mask = (1 << guard) - 1
         else:
             # No guard (6.1): the highest value that is a bit, plus one.
             bits = [name.value for name in names if name.fits]
             any_mask = (1 << (max(bits) + 1)) - 1 if bits else U64
-        return cls(kind, tuple(names), any_mask, guard, MappingProxyType(index))
+        first: dict[int, Name] = {}
+        for name in names:
+            first.setdefault(name.bit, name)
+        bits = tuple((1 << name.bit, name) for name in names)
+        return cls(kind, tuple(names), any_mask, guard, MappingProxyType(index), bits,
+                   MappingProxyType(first))  # fmt: skip
 
     def lookup(self, piece: str) -> Name | None:
         """The first name equal to ``piece`` ignoring ASCII case, as ``find_btf_enum_const``."""
@@ -175,7 +195,7 @@ class EnumCatalog:
 
     def shown_as(self, name: Name) -> Name:
         """The name the kernel prints for ``name``'s bit: the first declared with that bit."""
-        return next(other for other in self.names if other.bit == name.bit)
+        return self._first[name.bit]
 
     def aliases(self) -> dict[str, tuple[str, ...]]:
         """Canonical name -> the other names that set the same bit."""
@@ -187,8 +207,7 @@ class EnumCatalog:
     def split(self, mask: int) -> tuple[tuple[Name, ...], int]:
         """The names the kernel prints for ``mask`` (already within range) and the leftover bits."""
         shown: list[Name] = []
-        for name in self.names:
-            bit = 1 << name.bit
+        for bit, name in self._bits:
             if mask & bit:
                 shown.append(name)
                 mask &= ~bit
@@ -265,7 +284,7 @@ class Catalog:
         kernel knows at compile time, are kept.
         """
         enums = {
-            kind: EnumCatalog(kind, (), enum_catalog.any_mask, enum_catalog.guard)
+            kind: EnumCatalog.build(kind, None, any_mask=enum_catalog.any_mask)
             for kind, enum_catalog in self.enums.items()
         }
         return Catalog(f"{self.label} (no BTF)", MappingProxyType(enums), self.keys, False, 0)

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -79,6 +80,9 @@ class OptionError(DelegoptsError, ValueError):
 
     ``errno_name`` is what mount(2) would return (``EINVAL`` or ``ERANGE``), ``span``
     where in ``source`` the offending piece is, ``suggestion`` a replacement if one is known.
+    ``suggestion`` may be given as a function, called once when first asked for: finding a
+    close name costs more than the rest of the parse, and callers that only need the errno
+    never pay for it.
     """
 
     def __init__(
@@ -88,14 +92,21 @@ class OptionError(DelegoptsError, ValueError):
         source: str,
         span: Span,
         errno_name: str = "EINVAL",
-        suggestion: str | None = None,
+        suggestion: str | Callable[[], str | None] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.source = source
         self.span = span
         self.errno_name = errno_name
-        self.suggestion = suggestion
+        self._suggestion = suggestion
+
+    @property
+    def suggestion(self) -> str | None:
+        """What was probably meant, if anything close is known."""
+        if callable(self._suggestion):
+            self._suggestion = self._suggestion()
+        return self._suggestion
 
     @property
     def column(self) -> int:

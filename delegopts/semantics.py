@@ -29,6 +29,7 @@ everything surprising but accepted becomes a :class:`~delegopts.diagnostics.Diag
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from delegopts._kstrtox import NumberError, detect_base, kstrtouint, kstrtoull
@@ -44,7 +45,7 @@ from delegopts.catalog import (
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import OptionError, Span
 from delegopts.model import Mask, Options, Step
-from delegopts.syntax import Item, Piece, split_options, split_value
+from delegopts.syntax import Item, Piece, split_options
 
 __all__ = ["MOUNT_DATA_MAX", "VFS_FLAGS", "parse", "parse_mask"]
 
@@ -74,7 +75,12 @@ class _State:
         self.diagnostics.append(Diagnostic(code, message, span, fix))
 
     def fail(
-        self, message: str, span: Span, *, errno_name: str = "EINVAL", suggestion: str | None = None
+        self,
+        message: str,
+        span: Span,
+        *,
+        errno_name: str = "EINVAL",
+        suggestion: str | Callable[[], str | None] | None = None,
     ) -> OptionError:
         return OptionError(
             message, source=self.source, span=span, errno_name=errno_name, suggestion=suggestion
@@ -251,7 +257,7 @@ def _delegate(piece: Piece, kind: OptionKind, value: str, state: _State) -> None
         )
     mask = 0
     consumed: list[Item] = []
-    for item in split_value(value, offset=piece.value_span.start):
+    for item in piece.items or ():
         before = mask
         name = enum.lookup(item.text) if item.kind == "symbol" else None
         if item.kind == "any":
@@ -352,7 +358,7 @@ def _without_prefix(text: str, enum: EnumCatalog) -> Name | None:
 
 def _not_a_name(
     item: Item, kind: OptionKind, enum: EnumCatalog, state: _State
-) -> tuple[str, str | None]:
+) -> tuple[str, str | Callable[[], str | None] | None]:
     """Why a piece is neither ``any``, a name nor a number, and what was probably meant."""
     text = item.text
     where = f"{kind.key}: "
@@ -379,11 +385,15 @@ def _not_a_name(
         other_enum = state.catalog[other]
         if other is not kind and (other_enum.lookup(text) or _without_prefix(text, other_enum)):
             return (where + f"{text!r} is a {other.noun} ({other.key}), not a {kind.noun}", None)
-    close = difflib.get_close_matches(
-        ascii_lower(text), [n.name for n in enum.names], n=1, cutoff=0.75
-    )
+
+    def closest() -> str | None:
+        close = difflib.get_close_matches(
+            ascii_lower(text), [n.name for n in enum.names], n=1, cutoff=0.75
+        )
+        return close[0] if close else None
+
     return (
         where + f"{text!r} is not a {kind.noun} of kernel {state.catalog.label}, "
         "nor 'any', nor a number",
-        close[0] if close else None,
+        closest,
     )

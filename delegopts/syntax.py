@@ -1,12 +1,13 @@
-"""The option-string and delegate-value grammars: text in, positioned pieces out.
+"""The option-string grammar: text in, positioned pieces (and delegate items) out.
 
-The grammars live in ``grammars/*.lark`` (package ``delegopts.grammars``). Parsers are
-LALR with the transformer passed to the constructor, built on first use and kept for the
-process; no cache file is ever written.
+The grammar lives in ``grammars/options.lark`` (package ``delegopts.grammars``). The
+parser is LALR with the transformer passed to the constructor, built on first use and
+kept for the process; no cache file is ever written. One parse splits the whole string,
+delegate values included.
 
 >>> [(p.key, p.value) for p in split_options("uid=1,,delegate_cmds=any")]
 [('uid', '1'), (None, None), ('delegate_cmds', 'any')]
->>> [(i.kind, i.text, i.span.start) for i in split_value("prog_load::0x1", offset=14)]
+>>> [(i.kind, i.text, i.span.start) for i in split_options("delegate_cmds=prog_load::0x1")[0].items]
 [('symbol', 'prog_load', 14), ('empty', '', 24), ('number', '0x1', 25)]
 """
 
@@ -22,27 +23,7 @@ from delegopts.errors import OptionError, Span
 if TYPE_CHECKING:
     from lark import Lark, Token
 
-__all__ = ["Item", "Piece", "grammar_text", "split_options", "split_value"]
-
-
-def _end(token: Token) -> int:
-    return token.end_pos or 0
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """One comma-separated piece: ``key`` (None if empty), whether ``=`` follows, ``value``."""
-
-    key: str | None
-    has_equals: bool
-    value: str | None
-    span: Span
-    key_span: Span
-    value_span: Span
-
-    @property
-    def text(self) -> str:
-        return (self.key or "") + ("=" if self.has_equals else "") + (self.value or "")
+__all__ = ["Item", "Piece", "grammar_text", "split_options"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,104 +38,136 @@ class Item:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One comma-separated piece: ``key`` (None if empty), whether ``=`` follows, ``value``.
+
+    ``items`` holds the ``:``-separated items of a ``delegate_*`` value, else None.
+    """
+
+    key: str | None
+    has_equals: bool
+    value: str | None
+    span: Span
+    key_span: Span
+    value_span: Span
+    items: tuple[Item, ...] | None = None
+
+    @property
+    def text(self) -> str:
+        return (self.key or "") + ("=" if self.has_equals else "") + (self.value or "")
+
+
 def grammar_text(name: str) -> str:
     """The text of ``grammars/<name>.lark``, read as package data."""
     return resources.files("delegopts.grammars").joinpath(f"{name}.lark").read_text("utf-8")
 
 
-def _tokens_between(children: list[Any], separator: str) -> list[tuple[list[Token], int]]:
-    """Group ``[group, SEP, group, ...]`` children into (tokens, start offset) pairs."""
-    groups: list[tuple[list[Token], int]] = []
-    start = 0
-    for child in children:
-        if getattr(child, "type", None) == separator:
-            start = _end(child)
-            continue
-        groups.append((child, start))
-    return groups
+def _end(token: Token) -> int:
+    return token.end_pos or 0
 
 
-def _make_parser(name: str, transformer_class: type[Any]) -> Lark:
-    from lark import Lark, Transformer
+class _Builder:
+    """Callbacks run by the LALR parser as it reduces (no tree is built)."""
 
-    class _Adapter(transformer_class, Transformer):  # type: ignore[misc,type-arg]
-        pass
+    def item(self, children: list[Token]) -> Token | None:
+        return children[0] if children else None
 
-    return Lark(grammar_text(name), parser="lalr", transformer=_Adapter(), start="start")
+    def item_colon(self, children: list[Token]) -> Token:
+        return children[0]
 
+    def delegate(self, children: list[Any]) -> tuple[str, list[Any]]:
+        return ("delegate", children)
 
-class _OptionsBuilder:
-    def piece(self, children: list[Token]) -> list[Token]:
-        return children
+    def plain(self, children: list[Token]) -> tuple[str, list[Any]]:
+        return ("plain", children)
 
     def start(self, children: list[Any]) -> list[Piece]:
         pieces: list[Piece] = []
-        for tokens, start in _tokens_between(children, "COMMA"):
-            by_type = {token.type: token for token in tokens}
-            key, equals, value = by_type.get("KEY"), by_type.get("EQUALS"), by_type.get("VALUE")
-            end = _end(tokens[-1]) if tokens else start
-            key_end = _end(key) if key is not None else start
-            value_start = _end(equals) if equals is not None else end
+        start = 0
+        for child in children:
+            if getattr(child, "type", None) == "COMMA":
+                start = _end(child)
+                continue
+            form, tokens = child
             pieces.append(
-                Piece(
-                    key=str(key) if key is not None else None,
-                    has_equals=equals is not None,
-                    value=str(value) if value is not None else ("" if equals is not None else None),
-                    span=Span(start, end),
-                    key_span=Span(start, key_end),
-                    value_span=Span(value_start, end),
-                )
+                self._delegate(tokens) if form == "delegate" else self._plain(tokens, start)
             )
         return pieces
 
+    def _plain(self, tokens: list[Token], start: int) -> Piece:
+        if not tokens:
+            return Piece(None, False, None, Span(start, start), Span(start, start),
+                         Span(start, start))  # fmt: skip
+        head = tokens[0]
+        value = str(tokens[1]) if len(tokens) > 1 else None
+        end = _end(tokens[-1])
+        if head.type == "KEY":
+            return Piece(str(head), False, None, Span(start, end), Span(start, end),
+                         Span(end, end))  # fmt: skip
+        key_end = _end(head) - 1  # KEY_EQUALS includes the "="
+        return Piece(
+            key=str(head)[:-1] or None,
+            has_equals=True,
+            value=value or "",
+            span=Span(start, end),
+            key_span=Span(start, key_end),
+            value_span=Span(key_end + 1, end),
+        )
 
-class _ValueBuilder:
-    def item(self, children: list[Token]) -> list[Token]:
-        return children
+    def _delegate(self, children: list[Any]) -> Piece:
+        key = children[0]  # DELEGATE_KEY includes the "="
+        items = [_item(token) for token in children[1:-1]]  # each with its ":"
+        start = items[-1].span.end + 1 if items else _end(key)
+        items.append(_last_item(children[-1], start))
+        end = items[-1].span.end
+        return Piece(
+            key=str(key)[:-1],
+            has_equals=True,
+            value=":".join(item.text for item in items),
+            span=Span(key.start_pos or 0, end),
+            key_span=Span(key.start_pos or 0, _end(key) - 1),
+            value_span=Span(_end(key), end),
+            items=tuple(items),
+        )
 
-    def start(self, children: list[Any]) -> list[Item]:
-        items: list[Item] = []
-        for tokens, start in _tokens_between(children, "COLON"):
-            if not tokens:
-                items.append(Item("empty", "", Span(start, start)))
-                continue
-            token = tokens[0]
-            kind = str(token.type).lower()
-            items.append(Item(kind, str(token), Span(token.start_pos or 0, _end(token))))
-        return items
+
+_KINDS = {"ANY": "any", "SYMBOL": "symbol", "NUMBER": "number", "OTHER": "other"}
+
+
+def _item(token: Token) -> Item:
+    """An item token that carries the ":" after it (a lone ":" is an empty item)."""
+    start = token.start_pos or 0
+    text = str(token)[:-1]
+    kind = _KINDS[token.type[: -len("_COLON")]] if text else "empty"
+    return Item(kind, text, Span(start, start + len(text)))
+
+
+def _last_item(token: Token | None, start: int) -> Item:
+    if token is None:
+        return Item("empty", "", Span(start, start))
+    return Item(_KINDS[token.type], str(token), Span(token.start_pos or 0, _end(token)))
 
 
 @functools.cache
-def _options_parser() -> Lark:
-    return _make_parser("options", _OptionsBuilder)
+def _parser() -> Lark:
+    from lark import Lark, Transformer
 
+    class _Callbacks(_Builder, Transformer):  # type: ignore[misc,type-arg]
+        pass
 
-@functools.cache
-def _value_parser() -> Lark:
-    return _make_parser("delegate", _ValueBuilder)
-
-
-def _parse(parser: Lark, text: str) -> Any:
-    from lark.exceptions import UnexpectedInput
-
-    try:
-        return parser.parse(text)
-    except UnexpectedInput as error:  # the grammars accept every string; this is a bug guard
-        column = error.pos_in_stream if error.pos_in_stream not in (None, -1) else len(text)
-        raise OptionError(
-            "cannot split this text into pieces", source=text, span=Span(column, column + 1)
-        ) from error
+    return Lark(grammar_text("options"), parser="lalr", transformer=_Callbacks())
 
 
 def split_options(text: str) -> list[Piece]:
     """Split a mount data string into pieces with their positions."""
-    pieces: list[Piece] = _parse(_options_parser(), text)
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        pieces: list[Piece] = _parser().parse(text)
+    except UnexpectedInput as error:  # the grammar accepts every string; this guards bugs
+        column = error.pos_in_stream if error.pos_in_stream not in (None, -1) else len(text)
+        raise OptionError(
+            "cannot split this text into pieces", source=text, span=Span(column, column + 1)
+        ) from error
     return pieces
-
-
-def split_value(value: str, *, offset: int = 0) -> list[Item]:
-    """Split one delegate value into items; spans are shifted by ``offset``."""
-    items: list[Item] = _parse(_value_parser(), value)
-    if offset:
-        items = [Item(item.kind, item.text, item.span.shift(offset)) for item in items]
-    return items
