@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from delegopts.btf import BTF
+from delegopts.btf import BTF, KIND_ENUM, KIND_STRUCT
 from delegopts.errors import BTFError
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 RUNNING_KERNEL_BTF = Path("/sys/kernel/btf/vmlinux")
+MOUNT_OPTS = "bpf_mount_opts"
 U64 = (1 << 64) - 1
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -245,11 +246,12 @@ class Catalog:
     def from_btf(cls, btf: BTF, *, label: str | None = None) -> Catalog:
         """Read the four enums and ``struct bpf_mount_opts`` from parsed BTF."""
         enums: dict[OptionKind, EnumCatalog] = {}
+        btf.find_many([*((k.enum_name, KIND_ENUM) for k in OptionKind), (MOUNT_OPTS, KIND_STRUCT)])
         for kind in OptionKind:
             found = btf.find_enum(kind.enum_name)
             pairs = None if found is None else [(e.name, e.value) for e in found.enumerators]
             enums[kind] = EnumCatalog.build(kind, pairs)
-        members = btf.struct_members("bpf_mount_opts")
+        members = btf.struct_members(MOUNT_OPTS)
         if members is not None:
             keys = frozenset(key for key in members if key in ALL_KEYS)
         elif enums[OptionKind.CMDS].lookup("token_create") is not None:
