@@ -180,8 +180,8 @@ class EnumCatalog:
         first: dict[int, Name] = {}
         for name in names:
             first.setdefault(name.bit, name)
-        bits = tuple((1 << name.bit, name) for name in names)
-        return cls(kind, tuple(names), any_mask, guard, MappingProxyType(index), bits,
+        table = tuple((1 << name.bit, name) for name in names)
+        return cls(kind, tuple(names), any_mask, guard, MappingProxyType(index), table,
                    MappingProxyType(first))  # fmt: skip
 
     def lookup(self, piece: str) -> Name | None:

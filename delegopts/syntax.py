@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from delegopts.errors import OptionError, Span
 
@@ -153,7 +153,7 @@ def _last_item(token: Token | None, start: int) -> Item:
 def _parser() -> Lark:
     from lark import Lark, Transformer
 
-    class _Callbacks(_Builder, Transformer):  # type: ignore[misc,type-arg]
+    class _Callbacks(_Builder, Transformer):  # type: ignore[type-arg]
         pass
 
     return Lark(grammar_text("options"), parser="lalr", transformer=_Callbacks())
@@ -164,7 +164,7 @@ def split_options(text: str) -> list[Piece]:
     from lark.exceptions import UnexpectedInput
 
     try:
-        pieces: list[Piece] = _parser().parse(text)
+        pieces = cast(list[Piece], _parser().parse(text))  # the transformer's start() result
     except UnexpectedInput as error:  # the grammar accepts every string; this guards bugs
         column = error.pos_in_stream if error.pos_in_stream not in (None, -1) else len(text)
         raise OptionError(
