@@ -381,6 +381,11 @@ def _not_a_name(
             where + f"{text!r}: names are written without the {kind.prefix!r} prefix",
             found.name,
         )
+    from delegopts.lint.history import newer_name_note
+
+    newer = newer_name_note(kind, text, state.catalog.label)
+    if newer is not None:
+        return where + newer, None
     for other in OptionKind:
         other_enum = state.catalog[other]
         if other is not kind and (other_enum.lookup(text) or _without_prefix(text, other_enum)):

@@ -1,0 +1,64 @@
+"""Lint: what a delegation really grants, and what the kernel silently does not do.
+
+:func:`lint` returns the diagnostics the parse already made (1xx ignored, 2xx lost, 3xx
+spelling) followed by the cross-option rules (4xx: delegation that cannot work) and the
+risk rules (5xx: what the token grants). :data:`RULES` lists every rule with an example;
+:class:`LintPolicy` and :func:`filter_suppressed` implement ``--ignore``/``--strict``;
+:func:`classify_error` gives a code to a refused spelling (D302-D305).
+
+>>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.catalog import Catalog
+>>> from delegopts.semantics import parse
+>>> catalog = Catalog.from_bytes(write_btf([
+...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
+...     EnumSpec("bpf_map_type", [("BPF_MAP_TYPE_HASH", 1), ("__MAX_BPF_MAP_TYPE", 2)]),
+...     StructSpec("bpf_mount_opts", ["uid", "gid", "mode", "delegate_cmds", "delegate_maps",
+...                                   "delegate_progs", "delegate_attachs"])]))
+>>> for d in lint(parse("delegate_cmds=prog_load,delegate_maps=hash", catalog)):
+...     print(d.headline())
+warning: D404 'prog_load': prog_load is delegated but no program type is: every prog_load with the token is refused (column 15); add delegate_progs=... with the program types the workload uses
+warning: D405 'prog_load': prog_load is delegated but no attach type is: every prog_load with the token is refused (column 15); add delegate_attachs=... with the attach types the workload uses
+warning: D401 delegate_maps=hash is never used: delegate_cmds=prog_load lacks map_create (column 25); add map_create to delegate_cmds
+info: D501 the token allows nothing: no command it gates is fully delegated (column 1)
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from delegopts.diagnostics import Code, Diagnostic
+from delegopts.lint._where import where
+from delegopts.lint.cannot_work import attach_rules, cannot_work
+from delegopts.lint.history import first_kernel_with
+from delegopts.lint.risk import Summary, risk, summarize
+from delegopts.lint.rules import RULES, Rule, rule_for
+from delegopts.lint.spelling import classify_error
+from delegopts.lint.suppress import LintPolicy, UnknownCodeError, filter_suppressed, parse_codes
+from delegopts.model import Options
+
+__all__ = [
+    "RULES",
+    "LintPolicy",
+    "Rule",
+    "Summary",
+    "UnknownCodeError",
+    "classify_error",
+    "filter_suppressed",
+    "first_kernel_with",
+    "is_risk",
+    "lint",
+    "parse_codes",
+    "rule_for",
+    "summarize",
+]
+
+
+def is_risk(code: Code) -> bool:
+    """Whether ``code`` is one of the risk rules (5xx), which describe rather than fault."""
+    return code.value.startswith("D5")
+
+
+def lint(options: Options) -> tuple[Diagnostic, ...]:
+    """Every diagnostic about ``options``: the parse's own, then the cross-option rules."""
+    found = where(options)
+    cross = [*cannot_work(options, found), *attach_rules(options, found)]
+    cross.sort(key=lambda d: (d.span.start, d.code.value))
+    return (*options.diagnostics, *cross, *risk(options, found))

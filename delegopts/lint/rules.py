@@ -1,0 +1,126 @@
+"""The rule catalog: every diagnostic code with an input that triggers it.
+
+``example`` triggers the rule on kernel ``kernel`` (one of the shipped real kernels);
+``near_miss`` is a close input that must not. ``reported`` says where the rule comes from:
+``parse`` (while reading the string), ``lint`` (cross-option and risk rules) or
+``error`` (the kernel refuses the mount: see :func:`delegopts.lint.classify_error`).
+
+>>> rule_for("D401").example
+'delegate_cmds=btf_load,delegate_maps=hash'
+>>> len(RULES) == len(Code)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from delegopts.diagnostics import Code
+
+__all__ = ["RULES", "Rule", "rule_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: Code
+    example: str
+    near_miss: str
+    kernel: str = "6.18.44"
+    reported: str = "lint"
+
+    @property
+    def category(self) -> str:
+        return _CATEGORIES[self.code.value[1]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code.value,
+            "name": self.code.slug,
+            "severity": self.code.severity.value,
+            "category": self.category,
+            "summary": self.code.summary,
+            "example": self.example,
+            "near_miss": self.near_miss,
+            "kernel": self.kernel,
+            "reported": self.reported,
+        }
+
+
+_CATEGORIES = {
+    "1": "silently ignored",
+    "2": "silently lost",
+    "3": "spelling",
+    "4": "cannot work",
+    "5": "risk",
+}
+
+_P, _E = "parse", "error"
+_LOAD = "delegate_cmds=prog_load"
+RULES: tuple[Rule, ...] = (
+    Rule(Code.UNKNOWN_KEY, "delegate_cmd=any", "delegate_cmds=any", reported=_P),
+    Rule(Code.KEY_NOT_IN_KERNEL, "delegate_cmds=any", "mode=0700", "6.1.170", _P),
+    Rule(Code.VFS_FLAG, "ro,delegate_cmds=any", "delegate_cmds=any", reported=_P),
+    Rule(Code.EMPTY_KEY, "=any", "delegate_cmds=any", reported=_P),
+    Rule(Code.EMPTY_PIECE, "uid=1,,gid=2", "uid=1,gid=2", reported=_P),
+    Rule(Code.TRUNCATED, "uid=1\0gid=2", "uid=1,gid=2", reported=_P),
+    Rule(Code.NUMBER_REPLACES, "delegate_cmds=prog_load:0x1", "delegate_cmds=0x1:prog_load",
+         reported=_P),
+    Rule(Code.ZERO_MASK, "delegate_cmds=0", "delegate_cmds=0x1", reported=_P),
+    Rule(Code.BITS_OUT_OF_RANGE, "delegate_maps=0x400000001", "delegate_maps=0x200000001",
+         reported=_P),
+    Rule(Code.OCTAL, "delegate_cmds=010", "delegate_cmds=07", reported=_P),
+    Rule(Code.VALUE_WRAPS, "delegate_cmds=common_attrs", "delegate_cmds=map_create", "7.2.13",
+         _P),
+    Rule(Code.REPEATED_SCALAR, "uid=1,uid=2", "uid=1,gid=2", reported=_P),
+    Rule(Code.MODE_BITS_DROPPED, "mode=17777", "mode=1777", reported=_P),
+    Rule(Code.ALIAS, "delegate_cmds=prog_run", "delegate_cmds=prog_test_run", reported=_P),
+    Rule(Code.NEWER_NAME, "delegate_cmds=prog_stream_read_by_fd", "delegate_cmds=btf_load",
+         "6.12.107", _E),
+    Rule(Code.OTHER_OPTION_NAME, "delegate_cmds=kprobe", "delegate_progs=kprobe", reported=_E),
+    Rule(Code.PREFIX_KEPT, "delegate_cmds=BPF_PROG_LOAD", "delegate_cmds=PROG_LOAD",
+         reported=_E),
+    Rule(Code.ANY_CASE, "delegate_cmds=ANY", "delegate_cmds=any", reported=_E),
+    Rule(Code.MAPS_WITHOUT_MAP_CREATE, "delegate_cmds=btf_load,delegate_maps=hash",
+         "delegate_cmds=btf_load:map_create,delegate_maps=hash"),
+    Rule(Code.PROGS_WITHOUT_PROG_LOAD, "delegate_cmds=btf_load,delegate_progs=xdp",
+         "delegate_cmds=btf_load:prog_load,delegate_progs=xdp"),
+    Rule(Code.ATTACHS_WITHOUT_PROG_LOAD, "delegate_cmds=btf_load,delegate_attachs=xdp",
+         "delegate_cmds=btf_load:prog_load,delegate_attachs=xdp"),
+    Rule(Code.PROG_LOAD_WITHOUT_PROGS, f"{_LOAD},delegate_attachs=any",
+         f"{_LOAD},delegate_progs=xdp,delegate_attachs=any"),
+    Rule(Code.PROG_LOAD_WITHOUT_ATTACHS, f"{_LOAD},delegate_progs=socket_filter",
+         f"{_LOAD},delegate_progs=socket_filter,delegate_attachs=cgroup_inet_ingress"),
+    Rule(Code.MAP_CREATE_WITHOUT_MAPS, "delegate_cmds=map_create",
+         "delegate_cmds=map_create,delegate_maps=hash"),
+    Rule(Code.NO_DELEGATE_CMDS, "delegate_maps=hash",
+         "delegate_cmds=map_create,delegate_maps=hash"),
+    Rule(Code.PROG_TYPE_UNLOADABLE,
+         f"{_LOAD},delegate_progs=cgroup_sock_addr,delegate_attachs=cgroup_inet_ingress",
+         f"{_LOAD},delegate_progs=cgroup_sock_addr,delegate_attachs=cgroup_inet4_connect"),
+    Rule(Code.DEFAULT_ATTACH_MISSING, f"{_LOAD},delegate_progs=xdp,delegate_attachs=xdp",
+         f"{_LOAD},delegate_progs=xdp,delegate_attachs=cgroup_inet_ingress:xdp"),
+    Rule(Code.STRUCT_OPS_ATTACHS,
+         f"{_LOAD},delegate_progs=struct_ops,delegate_attachs=struct_ops",
+         f"{_LOAD},delegate_progs=struct_ops,delegate_attachs=any"),
+    Rule(Code.TOKEN_SUMMARY, "delegate_cmds=btf_load", "uid=1000"),
+    Rule(Code.READS_KERNEL,
+         f"{_LOAD},delegate_progs=kprobe,delegate_attachs=cgroup_inet_ingress",
+         f"{_LOAD},delegate_progs=socket_filter,delegate_attachs=cgroup_inet_ingress"),
+    Rule(Code.ANY_EVERYWHERE,
+         "delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=any",
+         "delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=xdp"),
+    Rule(Code.TOKEN_CREATE, "delegate_cmds=btf_load:token_create", "delegate_cmds=btf_load"),
+    Rule(Code.CMD_NOT_GATED, "delegate_cmds=obj_pin", "delegate_cmds=btf_load"),
+)  # fmt: skip
+
+_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def rule_for(code: Code | str) -> Rule:
+    """The rule of a code (``Code.ALIAS``, ``"D301"`` or ``"alias"``)."""
+    if isinstance(code, str):
+        from delegopts.lint.suppress import parse_codes
+
+        (code,) = parse_codes([code])
+    return _BY_CODE[code]

@@ -1,0 +1,141 @@
+"""One table row per rule: an input that triggers it, one that nearly does, the exact message.
+
+Examples run on the real kernels' catalogs (the kernel each rule names); the refusal rules
+(D302-D305) go through the parse error and :func:`delegopts.lint.classify_error`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lintdata import catalog
+
+from delegopts.diagnostics import Code, Diagnostic
+from delegopts.errors import OptionError
+from delegopts.lint import RULES, Rule, classify_error, lint
+from delegopts.semantics import parse
+
+#: code -> (column, message) of the diagnostic the rule's example gives.
+MESSAGES: dict[str, tuple[int, str]] = {
+    "D101": (1, "unknown key 'delegate_cmd' is ignored: bpffs knows uid, gid, mode, "
+                "delegate_cmds, delegate_maps, delegate_progs, delegate_attachs"),
+    "D102": (1, "kernel 6.1.170 has no 'delegate_cmds' option (BPF token delegation needs "
+                "Linux 6.9 or later): it is ignored"),
+    "D103": (1, "'ro' is a generic mount flag, handled by the VFS, not by bpffs"),
+    "D104": (1, "'=any' has no key before '=' and is skipped"),
+    "D105": (7, "empty piece between commas is skipped"),
+    "D106": (6, "a NUL byte ends the mount data: the rest is never parsed"),
+    "D201": (25, "'0x1' replaces the mask: 'prog_load' before it is lost"),
+    "D202": (15, "'delegate_cmds=0' delegates nothing"),
+    "D203": (15, "'0x400000001' sets bits 0x400000000 beyond kernel 6.18.44's map types "
+                 "(any = 0x3ffffffff): stored, never shown, never used"),
+    "D204": (15, "'010' is octal: 8 (0x8)"),
+    "D205": (15, "'common_attrs' has value 65536, which does not fit a 64-bit mask: the kernel "
+                 "sets bit 0 (map_create)"),
+    "D206": (7, "'uid' is given again: the last one (2) wins"),
+    "D207": (6, "mode 17777 has bits above 07777: the kernel keeps 7777"),
+    "D301": (15, "'prog_run' is an alias of 'prog_test_run' and shows as it"),
+    "D302": (15, "'prog_stream_read_by_fd' is a command only from Linux 6.18.44 on, not of "
+                 "kernel 6.12.107"),
+    "D303": (15, "'kprobe' is a program type, not a command: it belongs in delegate_progs"),
+    "D304": (15, "'BPF_PROG_LOAD' keeps the enum prefix 'BPF_': the kernel matches names "
+                 "without it"),
+    "D305": (15, "'ANY' is not 'any': the kernel compares 'any' case-sensitively"),
+    "D401": (24, "delegate_maps=hash is never used: delegate_cmds=btf_load lacks map_create"),
+    "D402": (24, "delegate_progs=xdp is never used: delegate_cmds=btf_load lacks prog_load"),
+    "D403": (24, "delegate_attachs=xdp is never used: delegate_cmds=btf_load lacks prog_load"),
+    "D404": (15, "'prog_load': prog_load is delegated but no program type is: every prog_load "
+                 "with the token is refused"),
+    "D405": (15, "'prog_load': prog_load is delegated but no attach type is: every prog_load "
+                 "with the token is refused"),
+    "D406": (15, "'map_create': map_create is delegated but no map type is: every map_create "
+                 "with the token is refused"),
+    "D407": (1, "delegate_maps without delegate_cmds: a token can be created, but no command "
+                "accepts it"),
+    "D408": (40, "'cgroup_sock_addr': cgroup_sock_addr programs never load, "
+                 "delegate_attachs=cgroup_inet_ingress has none of their attach types "
+                 "(cgroup_inet4_bind, cgroup_inet6_bind, cgroup_inet4_connect, 14 more)"),
+    "D409": (40, "'xdp': xdp programs load only when the loader names an attach type; a load "
+                 "without one asks for cgroup_inet_ingress, which is not delegated"),
+    "D410": (40, "'struct_ops': struct_ops programs load with the index of the struct member "
+                 "they implement as attach type, and delegate_attachs=struct_ops covers only "
+                 "some indices"),
+    "D501": (1, "the token allows commands btf_load; with CAP_BPF in the container's user "
+                "namespace"),
+    "D502": (40, "'kprobe' lets the container load kprobe programs: runs at any kernel or user "
+                 "function of the host and reads kernel memory (bpf_probe_read_kernel)"),
+    "D503": (1, "'any' on all four options: every command, map, program and attach type of "
+                "kernel 6.18.44, with the program types that read kernel memory"),
+    "D504": (24, "'token_create' has no effect: bpf_token_create() never reads delegate_cmds "
+                 "(a token is made from the bpffs mount, not from another token)"),
+    "D505": (15, "'obj_pin' changes nothing: no kernel checks a token for obj_pin (only "
+                 "map_create, prog_load, btf_load, btf_get_fd_by_id)"),
+}  # fmt: skip
+
+
+def diagnostics(text: str, kernel: str) -> list[Diagnostic]:
+    """What delegopts reports for ``text``: lint findings, or the refusal's classification."""
+    target = catalog(kernel)
+    try:
+        return list(lint(parse(text, target)))
+    except OptionError as error:
+        found = classify_error(error, target)
+        return [found] if found is not None else []
+
+
+def test_every_code_has_a_rule_and_a_message() -> None:
+    assert [rule.code for rule in RULES] == list(Code)
+    assert set(MESSAGES) == {code.value for code in Code}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code.value)
+def test_example_triggers_with_the_exact_message(rule: Rule) -> None:
+    found = [d for d in diagnostics(rule.example, rule.kernel) if d.code is rule.code]
+    assert [(d.column, d.message) for d in found] == [MESSAGES[rule.code.value]]
+    assert found[0].fix or rule.code in (Code.VFS_FLAG, Code.EMPTY_PIECE, Code.TOKEN_SUMMARY)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code.value)
+def test_near_miss_does_not_trigger(rule: Rule) -> None:
+    codes = [d.code for d in diagnostics(rule.near_miss, rule.kernel)]
+    assert rule.code not in codes
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.reported == "error"],
+                         ids=lambda rule: rule.code.value)  # fmt: skip
+def test_refusal_rules_are_refused_by_the_kernel(rule: Rule) -> None:
+    with pytest.raises(OptionError) as raised:
+        parse(rule.example, catalog(rule.kernel))
+    assert raised.value.errno_name == "EINVAL"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.reported != "error"],
+                         ids=lambda rule: rule.code.value)  # fmt: skip
+def test_other_rules_mount(rule: Rule) -> None:
+    parse(rule.example, catalog(rule.kernel))
+
+
+def test_parse_error_names_the_first_kernel_with_the_name() -> None:
+    with pytest.raises(OptionError) as raised:
+        parse("delegate_attachs=trace_uprobe_session", catalog("6.12.107"))
+    assert raised.value.headline() == (
+        "EINVAL: delegate_attachs: 'trace_uprobe_session' is an attach type only from "
+        "Linux 6.18.44 on, not of kernel 6.12.107 (column 18)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kernel", "code"),
+    [
+        ("delegate_maps=arena", "6.12.107", None),  # 6.12 has it: no refusal at all
+        ("delegate_maps=rhash", "6.18.44", Code.NEWER_NAME),
+        ("delegate_maps=rhash", "7.2.13", None),
+        ("delegate_cmds=xdp", "6.18.44", Code.OTHER_OPTION_NAME),
+        ("delegate_progs=BPF_PROG_TYPE_XDP", "6.18.44", Code.PREFIX_KEPT),
+        ("delegate_cmds=Any", "6.18.44", Code.ANY_CASE),
+        ("delegate_cmds=prog_lod", "6.18.44", None),  # a typo: the parse error says it
+    ],
+)
+def test_classify_error(text: str, kernel: str, code: Code | None) -> None:
+    assert [d.code for d in diagnostics(text, kernel) if d.code.value[1] == "3"] == (
+        [code] if code else []
+    )
