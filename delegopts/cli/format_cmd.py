@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import io as _io
+from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
     IO,
@@ -17,11 +18,29 @@ from delegopts.cli._common import (
 )
 from delegopts.errors import BTFError, OptionError
 
+if TYPE_CHECKING:
+    from delegopts.catalog import Catalog
+    from delegopts.model import Options
+
 _EXAMPLES = """\
 examples:
   $ delegopts format 'delegate_cmds=prog_load:MAP_CREATE,delegate_progs=kprobe'
   delegate_cmds=map_create:prog_load,delegate_progs=kprobe
   $ delegopts format --json -f options.txt     # one option string a line, '-' for stdin
+  $ delegopts format --to systemd 'delegate_cmds=map_create:prog_load,delegate_progs=xdp'
+  PrivateBPF=yes
+  BPFDelegateCommands=BPFMapCreate,BPFProgLoad
+  BPFDelegatePrograms=BPFProgTypeXdp
+  $ delegopts format --to incus 'delegate_maps=hash:array'
+  security.bpffs.delegate_maps=hash,array
+  $ delegopts format --from systemd 'BPFDelegateMaps=BPFMapTypeArray'   # and back
+  delegate_maps=array
+  $ delegopts format --to hex 'delegate_cmds=prog_load:map_create'
+  delegate_cmds=0x21
+
+--to: kernel (what /proc/mounts shows), hex (masks as numbers), json (every mask),
+systemd (PrivateBPF=/BPFDelegate*= settings, v258+), incus (security.bpffs.delegate_* keys).
+--from: kernel (also hex), systemd or incus; one input is one setting a line (or a file).
 """
 
 
@@ -37,8 +56,74 @@ def register(commands: Any) -> None:
     parser.add_argument("options", nargs="*", metavar="OPTIONS", help="bpffs option strings")
     parser.add_argument("-f", "--file", metavar="FILE", help="read one option string a line")
     parser.add_argument("--json", action="store_true", help="one JSON object per input")
+    parser.add_argument("--to", choices=TARGETS, default="kernel", help="the output form")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        choices=SOURCES,
+        default="kernel",
+        help="the input form (systemd/incus: all inputs are one setting each)",
+    )
     add_target(parser)
     parser.set_defaults(run=run)
+
+
+_NO_IO = IO(_io.StringIO(), _io.StringIO())
+TARGETS = ("kernel", "hex", "json", "systemd", "incus")
+SOURCES = ("kernel", "hex", "systemd", "incus")
+
+
+def _hex(options: Options) -> str:
+    """The options with each delegate mask as the number the kernel keeps and uses."""
+    from delegopts.render import scalar_pieces
+
+    pieces = scalar_pieces(options.uid, options.gid, options.mode)
+    pieces += [f"{mask.kind.key}={mask.effective:#x}" for mask in options if mask]
+    return ",".join(pieces)
+
+
+def _convert(options: Options, to: str, io: IO, where: str) -> str:
+    """``options`` in the form ``to``; what that form cannot say goes to stderr."""
+    if to == "hex":
+        return _hex(options)
+    if to == "json":
+        import json
+
+        return json.dumps({"schema": JSON_SCHEMA, **options.to_json()}, sort_keys=True)
+    if to in ("systemd", "incus"):
+        from delegopts.formats.incus import to_incus
+        from delegopts.formats.systemd import to_systemd
+
+        lines, lost = (to_systemd if to == "systemd" else to_incus)(options)
+        for item in lost:
+            io.err.write(f"{where}warning: {to} cannot express {item}\n")
+        return "\n".join(lines)
+    return str(options)
+
+
+class _SettingsError(Exception):
+    """systemd or Incus settings that do not convert (rendered problems)."""
+
+
+def _from_settings(args: argparse.Namespace, catalog: Catalog) -> list[tuple[str, int | None, str]]:
+    """systemd or Incus settings (arguments, or a file) as one kernel option string."""
+    from delegopts.formats.incus import scan_incus
+    from delegopts.formats.systemd import scan_unit
+
+    if args.file:
+        name = args.file
+        text = "\n".join(line for _, line in read_lines(args.file, _NO_IO))
+    else:
+        name, text = "<arguments>", "\n".join(args.options)
+    if args.source == "systemd":
+        scan = scan_unit(text + "\n", name, catalog)
+    else:
+        scan = scan_incus(text + "\n", name)
+    # PrivateBPF=yes is implied here: only the settings are converted.
+    problems = [p for p in scan.problems if p.code != "F202"]
+    if problems:
+        raise _SettingsError("\n".join(p.render() for p in problems))
+    return [(name, None, found.options) for found in scan.found] or [(name, None, "")]
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -48,14 +133,19 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     try:
         catalog = catalog_for(args)
-        inputs: list[tuple[str, int | None, str]] = (
-            [(args.file, number, text) for number, text in read_lines(args.file, io) if text]
-            if args.file
-            else [("", None, text) for text in args.options]
-        )
+        inputs: list[tuple[str, int | None, str]]
+        if args.source in ("systemd", "incus"):
+            inputs = _from_settings(args, catalog)
+        elif args.file:
+            inputs = [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
+        else:
+            inputs = [("", None, text) for text in args.options]
     except (BTFError, FileNotFoundError) as error:
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE
+    except _SettingsError as error:
+        io.err.write(f"{error}\n")
+        return ExitStatus.INVALID
     status = ExitStatus.OK
     for name, line, text in inputs:
         location = f"{name}:{line}" if line is not None else ""
@@ -83,8 +173,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
         else:
             record["options"] = str(options)
             record["diagnostics"] = [d.to_json() for d in options.diagnostics]
+            converted = _convert(options, args.to, io, f"{location}: " if location else "")
+            if args.to != "kernel":
+                record[args.to] = converted
             if not args.json:
-                io.out.write(f"{options}\n")
+                io.out.write(f"{converted}\n")
                 where = f"{location}: " if location else ""
                 for diagnostic in options.diagnostics:
                     io.err.write(f"{where}{diagnostic.headline()}\n")

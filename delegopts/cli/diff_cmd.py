@@ -1,0 +1,168 @@
+"""``delegopts diff``: the rights added and removed between two option strings or two kernels."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, dump_json
+
+if TYPE_CHECKING:
+    from delegopts.catalog import Catalog
+    from delegopts.model import Mask, Options
+
+_EXAMPLES = """\
+examples:
+  $ delegopts diff 'delegate_cmds=prog_load' 'delegate_cmds=prog_load:btf_load'
+  $ delegopts diff --btf-a 6.12-vmlinux.btf --btf-b 7.2-vmlinux.btf 'delegate_cmds=any'
+  $ delegopts diff --json old-options new-options
+
+With one option string, it is read on both kernels (--btf-a and --btf-b): names one of them
+does not know, bits only one of them keeps, and bits whose name changed.
+
+exit status (like diff(1)): 0 same rights, 1 rights differ or an input is refused,
+2 usage error, 3 unreadable BTF
+"""
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "diff",
+        help="rights added and removed between two option strings or two kernels",
+        description="Compare what two option strings delegate, or what one string delegates "
+        "on two kernels, bit by bit.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("a", metavar="A", help="the old option string")
+    parser.add_argument("b", metavar="B", nargs="?", help="the new one (default: A again)")
+    for side in ("a", "b"):
+        parser.add_argument(
+            f"--btf-{side}",
+            metavar="FILE",
+            help=f"side {side.upper()}'s kernel BTF (default: the running kernel)",
+        )
+        parser.add_argument(
+            f"--no-btf-{side}",
+            action="store_true",
+            help=f"side {side.upper()}'s kernel without its BTF names",
+        )
+    parser.add_argument("--json", action="store_true", help="JSON with a schema version")
+    parser.set_defaults(run=run)
+
+
+def _catalog(btf: str | None, no_btf: bool) -> Catalog:
+    from delegopts.catalog import Catalog
+
+    catalog = Catalog.from_file(btf) if btf else Catalog.running_kernel()
+    return catalog.without_names() if no_btf else catalog
+
+
+def _names(mask: Mask) -> dict[int, str]:
+    shown: dict[int, str] = {}
+    for name in mask.enum.names:
+        shown.setdefault(name.bit, name.name)
+    return {bit: shown.get(bit, f"bit {bit}") for bit in mask.bit_numbers()}
+
+
+def compare(a: Options, b: Options) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per delegate option: bits added, removed, and kept with another name."""
+    result: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for old, new in zip(a, b, strict=True):
+        before, after = _names(old), _names(new)
+        result[old.kind.key] = {
+            "added": [{"bit": bit, "name": after[bit]} for bit in after if bit not in before],
+            "removed": [{"bit": bit, "name": before[bit]} for bit in before if bit not in after],
+            "renamed": [
+                {"bit": bit, "a": before[bit], "b": after[bit]}
+                for bit in before
+                if bit in after and before[bit] != after[bit]
+            ],
+        }
+    return result
+
+
+def _scalars(a: Options, b: Options) -> list[str]:
+    from delegopts.render import mode_shown
+
+    changes = []
+    for key, old, new in (
+        ("uid", a.uid, b.uid),
+        ("gid", a.gid, b.gid),
+        ("mode", f"{mode_shown(a.mode):o}", f"{mode_shown(b.mode):o}"),
+    ):
+        if old != new:
+            changes.append(f"{key}: {old} -> {new}")
+    return changes
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    from delegopts.errors import BTFError, OptionError
+    from delegopts.semantics import parse
+
+    try:
+        catalog_a = _catalog(args.btf_a, args.no_btf_a)
+        same = args.btf_a == args.btf_b and args.no_btf_a == args.no_btf_b
+        catalog_b = catalog_a if same else _catalog(args.btf_b, args.no_btf_b)
+    except BTFError as error:
+        io.err.write(f"delegopts: {error}\n")
+        return ExitStatus.UNREADABLE
+    text_b = args.a if args.b is None else args.b
+    sides: list[Options] = []
+    refused = False
+    for side, text, catalog in (("A", args.a, catalog_a), ("B", text_b, catalog_b)):
+        try:
+            sides.append(parse(text, catalog))
+        except OptionError as error:
+            refused = True
+            io.err.write(error.render(f"{side} (kernel {catalog.label})") + "\n")
+    if refused:
+        return ExitStatus.INVALID
+    a, b = sides
+    if not args.json:
+        for side, options in (("A", a), ("B", b)):
+            for diagnostic in options.diagnostics:
+                io.err.write(f"{side} (kernel {options.catalog.label}): {diagnostic.headline()}\n")
+    changes = compare(a, b)
+    scalars = _scalars(a, b)
+    differ = bool(scalars) or any(any(v.values()) for v in changes.values())
+    if args.json:
+        dump_json(
+            {
+                "schema": JSON_SCHEMA,
+                "a": {
+                    "input": args.a,
+                    "kernel": catalog_a.label,
+                    "shown": str(a),
+                    "diagnostics": [d.to_json() for d in a.diagnostics],
+                },
+                "b": {
+                    "input": text_b,
+                    "kernel": catalog_b.label,
+                    "shown": str(b),
+                    "diagnostics": [d.to_json() for d in b.diagnostics],
+                },
+                "same": not differ,
+                "delegate": changes,
+                "scalars": scalars,
+            },
+            io,
+        )
+        return ExitStatus.INVALID if differ else ExitStatus.OK
+    io.out.write(f"A: {str(a) or '(nothing)'}   (kernel {catalog_a.label})\n")
+    io.out.write(f"B: {str(b) or '(nothing)'}   (kernel {catalog_b.label})\n")
+    for key, change in changes.items():
+        if not any(change.values()):
+            continue
+        io.out.write(f"\n{key}\n")
+        for item in change["added"]:
+            io.out.write(f"  + {item['name']:<32} bit {item['bit']}\n")
+        for item in change["removed"]:
+            io.out.write(f"  - {item['name']:<32} bit {item['bit']}\n")
+        for item in change["renamed"]:
+            io.out.write(f"  ~ bit {item['bit']}: {item['a']} on A, {item['b']} on B\n")
+    for line in scalars:
+        io.out.write(f"\n{line}\n")
+    if not differ:
+        io.out.write("\nsame rights\n")
+    return ExitStatus.INVALID if differ else ExitStatus.OK
