@@ -1,0 +1,56 @@
+"""Start-up time of ``delegopts --version`` and ``delegopts show`` against ``python3 -c pass``.
+
+All three run in the same session, interleaved (a busy machine slows all alike), each as a
+fresh process of the same interpreter; the median of each is printed with its ratio to
+the bare interpreter (goal: at most 2x).
+
+    .venv/bin/python bench/bench_startup.py [RUNS]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The installed entry point when there is one (what users run), else the module.
+_SCRIPT = Path(sys.executable).with_name("delegopts")
+_DELEGOPTS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "delegopts"]
+COMMANDS = {
+    "python3 -c pass": [sys.executable, "-c", "pass"],
+    "delegopts --version": [*_DELEGOPTS, "--version"],
+    "delegopts show": [*_DELEGOPTS, "show"],
+    "delegopts show --no-lint": [*_DELEGOPTS, "show", "--no-lint"],
+}
+
+
+def _once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for argv in COMMANDS.values():  # warm the page cache once
+        _once(argv)
+    for _ in range(runs):
+        for name, argv in COMMANDS.items():
+            times[name].append(_once(argv))
+    base = statistics.median(times["python3 -c pass"])
+    print(f"{runs} runs each, interleaved; median wall time, ratio to python3 -c pass")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        verdict = (
+            ""
+            if name == "python3 -c pass"
+            else ("  ok (<= 2x)" if median <= 2 * base else "  over the 2x goal")
+        )
+        print(f"  {name:<26} {median * 1000:7.1f} ms  {median / base:5.2f}x{verdict}")
+
+
+if __name__ == "__main__":
+    main()
