@@ -275,6 +275,15 @@ class Catalog:
         return cls.from_bytes(data, label=label or str(path))
 
     @classmethod
+    def from_source(cls, source: str | os.PathLike[str], *, label: str | None = None) -> Catalog:
+        """A catalog from any BTF source :func:`delegopts.sources.load_btf` reads: raw BTF,
+        a vmlinux ELF, a bzImage, an arm64 Image[.gz], a compressed file."""
+        from delegopts.sources import load_btf
+
+        btf, info = load_btf(source)
+        return cls.from_btf(btf, label=label or info.label)
+
+    @classmethod
     def running_kernel(cls) -> Catalog:
         """The running kernel's catalog, from ``/sys/kernel/btf/vmlinux``."""
         return cls.from_file(RUNNING_KERNEL_BTF, label=os.uname().release)

@@ -21,7 +21,7 @@ from delegopts.cli._common import IO, ExitStatus, UsageError
 
 __all__ = ["ExitStatus", "main"]
 
-_COMMANDS = ("format", "check", "rules", "show", "explain", "diff")
+_COMMANDS = ("format", "check", "rules", "show", "explain", "diff", "btf", "names")
 
 _EPILOG = """\
 examples:

@@ -49,9 +49,27 @@ class IO:
 
 def add_target(parser: argparse.ArgumentParser) -> None:
     """The options that choose the target kernel."""
-    group = parser.add_argument_group("target kernel (default: the running kernel)")
-    group.add_argument(
-        "--btf", metavar="FILE", help="the kernel's raw BTF, e.g. /sys/kernel/btf/vmlinux"
+    group = parser.add_argument_group(
+        "target kernel (default: the running kernel, else the newest shipped snapshot)"
+    )
+    which = group.add_mutually_exclusive_group()
+    which.add_argument(
+        "--btf",
+        metavar="SOURCE",
+        help="where the kernel's BTF is, kind detected: raw BTF (/sys/kernel/btf/vmlinux), "
+        "a vmlinux ELF, a kernel image (bzImage /boot/vmlinuz-*, arm64 Image, Image.gz), "
+        "or a compressed file",
+    )
+    which.add_argument(
+        "--kernel",
+        metavar="VERSION",
+        help="a snapshot shipped with delegopts (6.1.170, 6.12.107, 6.18.44, 7.2.13; "
+        "'delegopts names --kernel X' lists its names)",
+    )
+    which.add_argument(
+        "--kernel-release",
+        metavar="RELEASE",
+        help="an installed kernel (uname -r): its image under /boot or /usr/lib/modules",
     )
     group.add_argument(
         "--no-btf",
@@ -60,12 +78,48 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def catalog_for(args: argparse.Namespace) -> Catalog:
-    """The target kernel's catalog; raises BTFError when it cannot be read."""
+def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
+    """The target kernel's catalog; raises BTFError when it cannot be read.
+
+    Without a choice, the running kernel's ``/sys/kernel/btf/vmlinux``; where the running
+    kernel has none, the newest shipped snapshot, with a notice on standard error.
+    """
+    import os
+
+    from delegopts import sources
     from delegopts.catalog import Catalog
 
-    catalog = Catalog.from_file(args.btf) if args.btf else Catalog.running_kernel()
-    return catalog.without_names() if args.no_btf else catalog
+    btf = getattr(args, "btf", None)
+    version = getattr(args, "kernel", None)
+    release = getattr(args, "kernel_release", None)
+    if btf:
+        catalog = Catalog.from_source(btf)
+    elif version:
+        found, _ = sources.load_snapshot(version)
+        catalog = Catalog.from_btf(found, label=version)
+    elif release:
+        catalog = Catalog.from_source(sources.find_installed_image(release), label=release)
+    elif os.path.exists(sources.RUNNING_KERNEL_BTF):
+        catalog = Catalog.from_source(sources.RUNNING_KERNEL_BTF, label=os.uname().release)
+    else:
+        from delegopts import snapshots
+
+        newest = snapshots.newest()
+        if newest is None:
+            from delegopts.errors import BTFError
+
+            raise BTFError(
+                "the running kernel has no BTF and no snapshot is shipped: pass --btf SOURCE",
+                source=sources.RUNNING_KERNEL_BTF,
+            )
+        (io.err if io else sys.stderr).write(
+            f"delegopts: notice: the running kernel ({os.uname().release}) has no "
+            f"{sources.RUNNING_KERNEL_BTF}; using the names of the shipped snapshot of "
+            f"Linux {newest} (choose one with --kernel, --kernel-release or --btf)\n"
+        )
+        found, _ = sources.load_snapshot(newest)
+        catalog = Catalog.from_btf(found, label=newest)
+    return catalog.without_names() if getattr(args, "no_btf", False) else catalog
 
 
 def read_lines(name: str, io: IO) -> list[tuple[int, str]]:

@@ -1,0 +1,80 @@
+"""Read the ``.BTF`` section of an ELF file (a vmlinux) through pyelftools, from a stream.
+
+Only the section headers and the ``.BTF`` bytes are read: a 60 MB vmlinux is never
+loaded whole. Every pyelftools failure becomes one :class:`~delegopts.errors.BTFError`.
+
+>>> import io
+>>> from delegopts._btfwriter import write_btf, EnumSpec
+>>> from delegopts._imagewriter import write_elf
+>>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])])
+>>> found = read_elf_btf(io.BytesIO(write_elf(blob)), source="vmlinux")
+>>> found.data == blob, found.banner
+(True, 'Linux version 6.0.0-test (fixture)')
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from delegopts._kimage import find_banner
+from delegopts.errors import BTFError
+
+__all__ = ["ElfBTF", "read_elf_btf"]
+
+#: Larger than any kernel's BTF (vmlinux BTF is 4-6 MB); refuses absurd section sizes.
+MAX_BTF = 256 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ElfBTF:
+    """The ``.BTF`` bytes, their file offset, the ELF's byte order and its banner."""
+
+    data: bytes
+    offset: int
+    big_endian: bool
+    banner: str | None
+
+
+def read_elf_btf(stream: BinaryIO, *, source: str, banner: bool = True) -> ElfBTF:
+    """The ``.BTF`` section of the ELF file in ``stream``."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    stream.seek(0, 2)
+    file_size = stream.tell()
+    stream.seek(0)
+    try:
+        elf = ELFFile(stream)
+        section = elf.get_section_by_name(".BTF")
+        if section is None:
+            raise BTFError(
+                "ELF file has no .BTF section: build the kernel with CONFIG_DEBUG_INFO_BTF=y",
+                source=source,
+            )
+        offset, size = section["sh_offset"], section["sh_size"]
+        if size > MAX_BTF or offset + size > file_size:
+            raise BTFError(
+                f".BTF section [{offset}, {offset + size}) is outside the file "
+                f"({file_size} bytes) or absurdly large",
+                source=source,
+                offset=offset,
+            )
+        stream.seek(offset)
+        data = stream.read(size)
+        rodata = elf.get_section_by_name(".rodata") if banner else None
+        text = None
+        if rodata is not None:
+            start = rodata["sh_offset"]
+            end = min(start + rodata["sh_size"], file_size)
+            text = find_banner(stream, start, end)
+        return ElfBTF(data, offset, not elf.little_endian, text)
+    except BTFError:
+        raise
+    except (ELFError, struct.error, ValueError, KeyError, IndexError, OverflowError) as error:
+        raise BTFError(f"corrupt ELF file: {error}", source=source) from error
+    except Exception as error:  # pyelftools' construct errors have no common base
+        raise BTFError(f"corrupt ELF file ({type(error).__name__}: {error})", source=source) from (
+            error
+        )

@@ -1,0 +1,303 @@
+"""Read a kernel's BTF wherever it lives: one call that detects the kind of file.
+
+:func:`load_btf` takes a path and returns the parsed :class:`~delegopts.btf.BTF` with a
+:class:`SourceInfo` saying what was read. It recognises, from the first bytes:
+
+- raw BTF (``/sys/kernel/btf/vmlinux`` and files like it);
+- an ELF file (vmlinux): its ``.BTF`` section, read through pyelftools from the stream;
+- an x86 bzImage (``/boot/vmlinuz-*``): the payload found from the setup header,
+  decompressed into a temporary file, and the ``.BTF`` of the ELF inside;
+- an EFI zboot image and a compressed file (gzip, xz, lzma, bzip2, zstd, LZ4 legacy):
+  decompressed into a temporary file and read again (``Image.gz``, ``vmlinux.xz``,
+  ``6.1.170.btf.xz``);
+- an arm64 ``Image`` or any other file holding BTF without section headers: scanned for
+  a well-formed BTF header.
+
+:func:`find_installed_image` maps a release (``uname -r``) to its image under ``/boot``
+or ``/usr/lib/modules``; :func:`load_snapshot` reads a shipped snapshot.
+
+>>> import tempfile, os
+>>> from delegopts._btfwriter import write_btf, EnumSpec
+>>> from delegopts._imagewriter import write_bzimage, write_elf
+>>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     path = os.path.join(tmp, "vmlinuz")
+...     _ = open(path, "wb").write(write_bzimage(write_elf(blob), "gzip"))
+...     btf, info = load_btf(path)
+>>> info.kind, info.layers, info.release, btf.size == len(blob)
+('bzImage', ('bzImage', 'gzip', 'ELF .BTF'), '6.0.0-test', True)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from delegopts import _kimage
+from delegopts._decompress import DEFAULT_LIMIT, codec_for, decompress
+from delegopts.btf import BTF
+from delegopts.errors import BTFError
+
+__all__ = [
+    "IMAGE_ROOTS",
+    "RUNNING_KERNEL_BTF",
+    "SourceInfo",
+    "find_installed_image",
+    "load_btf",
+    "load_snapshot",
+]
+
+RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
+IMAGE_ROOTS = ("/boot", "/usr/lib/modules", "/lib/modules", "/usr/lib/debug")
+#: Raw BTF larger than this is refused (vmlinux BTF is 4-6 MB).
+MAX_RAW_BTF = 256 << 20
+_MAX_NESTING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What :func:`load_btf` read.
+
+    ``kind`` is the outer kind of file (``raw BTF``, ``ELF``, ``bzImage``, ``arm64 Image``,
+    ``gzip``..., ``snapshot``), ``layers`` every step from the file to the BTF,
+    ``btf_offset`` where the BTF starts in the innermost file, ``banner`` the
+    ``Linux version ...`` string where the image has one and ``release`` its first word.
+    """
+
+    path: str
+    kind: str
+    layers: tuple[str, ...]
+    btf_size: int
+    btf_offset: int
+    big_endian: bool
+    banner: str | None = None
+    file_size: int = 0
+
+    @property
+    def release(self) -> str | None:
+        """The kernel release (``uname -r``) from the banner, if there is one."""
+        if not self.banner:
+            return None
+        words = self.banner.split()
+        if words[:2] == ["Linux", "version"] and len(words) > 2:
+            return words[2]
+        return words[0]
+
+    @property
+    def compression(self) -> str | None:
+        """The compression the BTF was found under, if any."""
+        codecs = ("gzip", "xz", "lzma", "bzip2", "zstd", "lz4")
+        return next((layer for layer in self.layers if layer in codecs), None)
+
+    @property
+    def label(self) -> str:
+        """A name for the kernel: its release if known, else the path."""
+        return self.release or self.path
+
+
+def load_btf(
+    source: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT
+) -> tuple[BTF, SourceInfo]:
+    """The BTF in ``source``, whatever kind of file it is, and what was read.
+
+    ``limit`` caps every decompression (a bomb stops there). Raises BTFError naming the
+    file, the byte offset and the fix for anything unreadable, corrupt or unsupported.
+    """
+    path = os.fspath(source)
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, also on errors
+    except OSError as error:
+        raise BTFError(f"cannot read: {error.strerror}", source=path) from error
+    with stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size
+            return _load(stream, size, path, limit, ())
+        except OSError as error:
+            raise BTFError(f"cannot read: {error.strerror or error}", source=path) from error
+
+
+def _load(
+    stream: BinaryIO, size: int, path: str, limit: int, layers: tuple[str, ...]
+) -> tuple[BTF, SourceInfo]:
+    if len(layers) > _MAX_NESTING:
+        raise BTFError(
+            f"more than {_MAX_NESTING} layers of containers ({' > '.join(layers)})", source=path
+        )
+    head = stream.read(1024)
+    stream.seek(0)
+    if head[:2] in (b"\x9f\xeb", b"\xeb\x9f"):
+        return _raw(stream, size, path, (*layers, "raw BTF"))
+    if head[:4] == b"\x7fELF":
+        return _elf(stream, path, (*layers, "ELF .BTF"))
+    if _kimage.is_bzimage(head):
+        payload = _kimage.bzimage_payload(stream, size, source=path)
+        btf, info = _unpack(stream, payload, path, limit, (*layers, "bzImage"))
+        return btf, replace(info, banner=info.banner or _banner(payload.version))
+    if _kimage.is_zboot(head):
+        payload, codec = _kimage.zboot_payload(stream, size, source=path)
+        return _unpack(stream, payload, path, limit, (*layers, "EFI zboot"), codec=codec)
+    if _kimage.is_arm64_image(head):
+        return _scan(stream, size, path, (*layers, "arm64 Image"))
+    if codec_for(head) is not None:
+        return _unpack(stream, _kimage.Payload(0, size, None, None), path, limit, layers)
+    if not head:
+        raise BTFError("the file is empty", source=path, offset=0)
+    try:
+        return _scan(stream, size, path, (*layers, "scanned"))
+    except BTFError:
+        raise BTFError(
+            f"not raw BTF, an ELF file, nor a kernel image (it starts with {head[:8].hex()}) "
+            "and no BTF was found inside: pass /sys/kernel/btf/vmlinux, a vmlinux or a vmlinuz",
+            source=path,
+            offset=0,
+        ) from None
+
+
+def _banner(version: str | None) -> str | None:
+    return None if version is None else f"Linux version {version}"
+
+
+def _raw(stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:
+    data = stream.read(MAX_RAW_BTF + 1)
+    if len(data) > MAX_RAW_BTF:
+        raise BTFError(f"raw BTF larger than {MAX_RAW_BTF} bytes", source=path, offset=0)
+    btf = BTF.from_bytes(data, source=path)
+    return btf, SourceInfo(path, layers[0], layers, btf.size, 0, btf.big_endian, None, size)
+
+
+def _elf(stream: BinaryIO, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:
+    from delegopts._elfbtf import read_elf_btf
+
+    found = read_elf_btf(stream, source=path)
+    btf = BTF.from_bytes(found.data, source=f"{path} (.BTF at byte {found.offset})")
+    stream.seek(0, 2)
+    info = SourceInfo(
+        path, layers[0], layers, btf.size, found.offset, btf.big_endian, found.banner, stream.tell()
+    )
+    return btf, info
+
+
+def _scan(
+    stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]
+) -> tuple[BTF, SourceInfo]:
+    found = _kimage.scan_btf(stream, size, source=path)
+    if found is None:
+        raise BTFError(
+            "no BTF header found in the image: build the kernel with CONFIG_DEBUG_INFO_BTF=y",
+            source=path,
+        )
+    offset, length = found
+    stream.seek(offset)
+    btf = BTF.from_bytes(stream.read(length), source=f"{path} (BTF at byte {offset})")
+    banner = _kimage.find_banner(stream, 0, size)
+    info = SourceInfo(path, layers[0], layers, btf.size, offset, btf.big_endian, banner, size)
+    return btf, info
+
+
+def _unpack(
+    stream: BinaryIO,
+    payload: _kimage.Payload,
+    path: str,
+    limit: int,
+    layers: tuple[str, ...],
+    *,
+    codec: str | None = None,
+) -> tuple[BTF, SourceInfo]:
+    stream.seek(payload.offset)
+    magic = stream.read(16)
+    found = codec_for(magic)
+    if found is None:
+        what = f"the {codec} " if codec else ""
+        raise BTFError(
+            f"unknown compression of {what}payload (it starts with {magic[:6].hex()}): "
+            "gzip, xz, lzma, bzip2, zstd and LZ4 legacy are read",
+            source=path,
+            offset=payload.offset,
+        )
+    cap = limit
+    if payload.declared_size is not None:
+        cap = min(limit, payload.declared_size)
+    stream.seek(payload.offset)
+    with tempfile.TemporaryFile(prefix="delegopts-") as out:
+        written = decompress(
+            found, stream, out, source=path, length=payload.length, limit=cap,
+            offset=payload.offset,
+        )  # fmt: skip
+        if payload.declared_size is not None and written != payload.declared_size:
+            raise BTFError(
+                f"payload decompresses to {written} bytes, the image says "
+                f"{payload.declared_size}: it is corrupt or truncated",
+                source=path,
+                offset=payload.offset + payload.length,
+            )
+        out.seek(0)
+        btf, inner = _load(out, written, path, limit, (*layers, found))
+    outer = layers[0] if layers else found
+    return btf, replace(inner, kind=outer, file_size=_size(stream))
+
+
+def _size(stream: BinaryIO) -> int:
+    stream.seek(0, 2)
+    return stream.tell()
+
+
+def load_snapshot(version: str) -> tuple[BTF, SourceInfo]:
+    """A shipped snapshot's BTF (see :mod:`delegopts.snapshots`)."""
+    from delegopts import snapshots
+
+    data = snapshots.load(version)
+    btf = BTF.from_bytes(data, source=f"snapshot {version}")
+    layers = ("snapshot",)
+    info = SourceInfo(
+        f"snapshot {version}", "snapshot", layers, btf.size, 0, btf.big_endian,
+        f"Linux version {version}", len(data),
+    )  # fmt: skip
+    return btf, info
+
+
+def find_installed_image(
+    release: str, roots: Sequence[str | os.PathLike[str]] | None = None
+) -> Path:
+    """The image of the installed kernel ``release``: a vmlinux if one is installed
+    (no decompression), else its vmlinuz; BTFError listing what was tried otherwise.
+    """
+    if not release or "/" in release or release in (".", ".."):
+        raise BTFError(f"not a kernel release: {release!r}", source="--kernel-release")
+    roots = IMAGE_ROOTS if roots is None else roots
+    tried: list[Path] = []
+    for root in map(Path, roots):
+        for relative in (
+            f"vmlinux-{release}",
+            f"{release}/vmlinux",
+            f"boot/vmlinux-{release}",
+            f"lib/modules/{release}/vmlinux",
+            f"vmlinuz-{release}",
+            f"{release}/vmlinuz",
+            f"Image-{release}",
+        ):
+            candidate = root / relative
+            tried.append(candidate)
+            if candidate.is_file():
+                return candidate
+    installed = sorted(
+        {
+            name.name.removeprefix("vmlinuz-")
+            for root in map(Path, roots)
+            if root.is_dir()
+            for name in root.iterdir()
+            if name.name.startswith("vmlinuz-") or (name / "vmlinuz").is_file()
+        }
+    )
+    import difflib
+
+    close = difflib.get_close_matches(release, installed, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise BTFError(
+        f"no image of kernel {release} under {', '.join(map(str, roots))} "
+        f"(installed: {', '.join(installed) or 'none'}){hint}",
+        source="--kernel-release",
+    )
