@@ -158,8 +158,7 @@ CHECK = [
     (
         [*K, "--unit", "bpf-broken.service"],
         1,
-        "bpf-broken.service:3: systemd BPFDelegate*= settings: delegate_cmds=map_create,"
-        "delegate_progs=any\n",
+        "bpf-broken.service:5: systemd BPFDelegate*= settings: delegate_progs=any\n",
         None,
     ),
     (

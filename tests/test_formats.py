@@ -245,9 +245,10 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
             "delegate_cmds=map_create",
         ),
         (
-            "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=bpfprogload, BPFMapCreate\n",
+            "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=bpfprogload, BPFMapCreate\n"
+            "BPFDelegateMaps=BPFMapTypeHash\n",
             ["F201"],
-            "delegate_cmds=map_create",
+            "delegate_maps=hash",
         ),
         (
             "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=BPFProgLoad\n"

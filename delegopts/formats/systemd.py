@@ -201,6 +201,36 @@ def _mount_found(mount: dict[str, _Setting], path: str) -> Found:
     )
 
 
+def _setting_pieces(
+    setting: _Setting, kind: OptionKind, catalog: Catalog, path: str
+) -> tuple[list[tuple[str, _Setting, int, int]], list[Problem]]:
+    """The kernel names of one setting's words, or the problems that make systemd drop it."""
+    pieces: list[tuple[str, _Setting, int, int]] = []
+    problems: list[Problem] = []
+    for word, column in _words(setting):
+        if word == "any":
+            pieces.append(("any", setting, column, column + 3))
+            continue
+        name, suggestion = _lookup(word, kind, catalog)
+        if name is None:
+            problems.append(
+                Problem(
+                    "error",
+                    "F201",
+                    f"{setting.key}=: {word!r} is not a {kind.noun} name systemd knows for "
+                    f"kernel {catalog.label}: systemd ignores this whole assignment",
+                    path,
+                    setting.line,
+                    setting.text,
+                    Span(column, column + len(word)),
+                    f"did you mean '{suggestion}'?" if suggestion else None,
+                )
+            )
+            continue
+        pieces.append((name.name, setting, column, column + len(word)))
+    return pieces, problems
+
+
 def _service_found(
     delegate: dict[OptionKind, list[_Setting]],
     private: _Setting | None,
@@ -225,44 +255,29 @@ def _service_found(
                 "add PrivateBPF=yes",
             )
         )
-    lines: list[tuple[int, str]] = []
-    for setting in settings:
-        if (setting.line, setting.text) not in lines:
-            lines.append((setting.line, setting.text))
-    builder = Builder(lines)
     ignore: frozenset[str] = frozenset()
+    kept: dict[OptionKind, list[tuple[str, _Setting, int, int]]] = {}
     for kind in OptionKind:
-        pieces: list[tuple[str, _Setting, int, int]] = []
         for setting in delegate.get(kind, []):
             ignore |= setting.ignore
-            for word, column in _words(setting):
-                if word == "any":
-                    pieces.append(("any", setting, column, column + 3))
-                    continue
-                name, suggestion = _lookup(word, kind, catalog)
-                if name is None:
-                    problems.append(
-                        Problem(
-                            "error",
-                            "F201",
-                            f"{setting.key}=: {word!r} is not a {kind.noun} name systemd knows for "
-                            f"kernel {catalog.label}: systemd refuses the setting",
-                            path,
-                            setting.line,
-                            setting.text,
-                            Span(column, column + len(word)),
-                            f"did you mean '{suggestion}'?" if suggestion else None,
-                        )
-                    )
-                    continue
-                pieces.append((name.name, setting, column, column + len(word)))
+            words, refused = _setting_pieces(setting, kind, catalog, path)
+            problems.extend(refused)
+            if not refused:  # systemd logs a bad assignment and ignores all of it
+                kept.setdefault(kind, []).extend(words)
+    lines: list[tuple[int, str]] = []
+    for pieces in kept.values():
+        for _, setting, _, _ in pieces:
+            if (setting.line, setting.text) not in lines:
+                lines.append((setting.line, setting.text))
+    builder = Builder(lines)
+    for kind, pieces in kept.items():
         if not pieces:
             continue
-        if builder.text:
-            first = pieces[0][1]
-            builder.add(",", lines.index((first.line, first.text)), 0, len(first.key))
         first = pieces[0][1]
-        builder.add(f"{kind.key}=", lines.index((first.line, first.text)), 0, len(first.key))
+        index = lines.index((first.line, first.text))
+        if builder.text:
+            builder.add(",", index, 0, len(first.key))
+        builder.add(f"{kind.key}=", index, 0, len(first.key))
         for number, (text, setting, start, end) in enumerate(pieces):
             index = lines.index((setting.line, setting.text))
             if number:
