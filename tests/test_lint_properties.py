@@ -51,3 +51,26 @@ def test_rendering_is_lint_clean_except_meaning(version: str) -> None:
         assert {d.code for d in findings} == {d.code for d in lint(built)}
 
     check()
+
+
+@pytest.mark.parametrize("version", ["6.18.44", "7.2.13"])
+def test_coherent_masks_render_to_risk_findings_only(version: str) -> None:
+    """With map_create and prog_load, some map and program types and 'any' attach type,
+    the rendering of any masks gives nothing but the risk summary rules (D5xx)."""
+    target = catalog(version)
+    needed = 1 | 1 << 5  # map_create, prog_load
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.tuples(
+            _mask(OptionKind.CMDS, target).map(lambda bits: bits | needed),
+            _mask(OptionKind.MAPS, target).filter(bool),
+            _mask(OptionKind.PROGS, target).filter(bool),
+            st.just(target[OptionKind.ATTACHS].any_mask),
+        )
+    )
+    def check(bits: tuple[int, int, int, int]) -> None:
+        findings = lint(parse(str(_build(target, bits)), target))
+        assert [d.headline() for d in findings if not d.code.value.startswith("D5")] == []
+
+    check()
