@@ -472,6 +472,16 @@ delegate_cmds
 ]
 
 
+DIFF.append(
+    (
+        ["--kernel-a", "6.12.107", "--kernel-b", "7.2.13", "delegate_cmds=any"],
+        1,
+        DIFF[2][2].replace("6.12.107.btf", "6.12.107").replace("7.2.13.btf", "7.2.13"),
+        "",
+    )
+)
+
+
 @pytest.mark.parametrize(("argv", "status", "stdout", "stderr"), DIFF)
 def test_diff(argv: list[str], status: int, stdout: str, stderr: str) -> None:
     if not argv[0].startswith("--"):

@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     def catalog_of() -> Catalog:
         if not catalogs:
-            catalogs.append(catalog_for(args))
+            catalogs.append(catalog_for(args, io))
         return catalogs[0]
 
     ignore = _ignored(args)

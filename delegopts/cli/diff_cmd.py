@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 _EXAMPLES = """\
 examples:
   $ delegopts diff 'delegate_cmds=prog_load' 'delegate_cmds=prog_load:btf_load'
-  $ delegopts diff --btf-a 6.12-vmlinux.btf --btf-b 7.2-vmlinux.btf 'delegate_cmds=any'
+  $ delegopts diff --kernel-a 6.12.107 --kernel-b 7.2.13 'delegate_cmds=any'
+  $ delegopts diff --btf-a /boot/vmlinuz-6.12.0 --btf-b /sys/kernel/btf/vmlinux 'delegate_cmds=any'
   $ delegopts diff --json old-options new-options
 
 With one option string, it is read on both kernels (--btf-a and --btf-b): names one of them
-does not know, bits only one of them keeps, and bits whose name changed.
+does not know, bits only one of them keeps, and bits whose name changed
+(--btf-a/--btf-b or --kernel-a/--kernel-b).
 
 exit status (like diff(1)): 0 same rights, 1 rights differ or an input is refused,
 2 usage error, 3 unreadable BTF
@@ -37,25 +39,39 @@ def register(commands: Any) -> None:
     parser.add_argument("a", metavar="A", help="the old option string")
     parser.add_argument("b", metavar="B", nargs="?", help="the new one (default: A again)")
     for side in ("a", "b"):
-        parser.add_argument(
+        label = side.upper()
+        which = parser.add_argument_group(f"side {label}'s kernel (default: the running kernel)")
+        choice = which.add_mutually_exclusive_group()
+        choice.add_argument(
             f"--btf-{side}",
-            metavar="FILE",
-            help=f"side {side.upper()}'s kernel BTF (default: the running kernel)",
+            metavar="SOURCE",
+            help=f"side {label}'s kernel BTF (raw BTF, vmlinux, kernel image)",
         )
-        parser.add_argument(
+        choice.add_argument(
+            f"--kernel-{side}",
+            metavar="VERSION",
+            help=f"side {label}: a kernel snapshot shipped with delegopts",
+        )
+        which.add_argument(
             f"--no-btf-{side}",
             action="store_true",
-            help=f"side {side.upper()}'s kernel without its BTF names",
+            help=f"side {label}'s kernel without its BTF names",
         )
     parser.add_argument("--json", action="store_true", help="JSON with a schema version")
     parser.set_defaults(run=run)
 
 
-def _catalog(btf: str | None, no_btf: bool) -> Catalog:
-    from delegopts.catalog import Catalog
+def _catalog(args: argparse.Namespace, side: str, io: IO) -> Catalog:
+    """One side's kernel, chosen as every command chooses its target."""
+    from delegopts.cli._common import catalog_for
 
-    catalog = Catalog.from_file(btf) if btf else Catalog.running_kernel()
-    return catalog.without_names() if no_btf else catalog
+    choice = argparse.Namespace(
+        btf=getattr(args, f"btf_{side}"),
+        kernel=getattr(args, f"kernel_{side}"),
+        kernel_release=None,
+        no_btf=getattr(args, f"no_btf_{side}"),
+    )
+    return catalog_for(choice, io)
 
 
 def _names(mask: Mask) -> dict[int, str]:
@@ -101,9 +117,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.semantics import parse
 
     try:
-        catalog_a = _catalog(args.btf_a, args.no_btf_a)
-        same = args.btf_a == args.btf_b and args.no_btf_a == args.no_btf_b
-        catalog_b = catalog_a if same else _catalog(args.btf_b, args.no_btf_b)
+        catalog_a = _catalog(args, "a", io)
+        same = (args.btf_a, args.kernel_a, args.no_btf_a) == (
+            args.btf_b,
+            args.kernel_b,
+            args.no_btf_b,
+        )
+        catalog_b = catalog_a if same else _catalog(args, "b", io)
     except BTFError as error:
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE

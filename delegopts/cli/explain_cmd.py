@@ -165,7 +165,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.formats.findings import check_found
 
     try:
-        catalog = catalog_for(args)
+        catalog = catalog_for(args, io)
     except BTFError as error:
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE

@@ -132,7 +132,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.semantics import parse
 
     try:
-        catalog = catalog_for(args)
+        catalog = catalog_for(args, io)
         inputs: list[tuple[str, int | None, str]]
         if args.source in ("systemd", "incus"):
             inputs = _from_settings(args, catalog)

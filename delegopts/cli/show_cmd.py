@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     try:
         text = Path(args.mountinfo).read_text("utf-8", "surrogateescape")
-        catalog = catalog_for(args)
+        catalog = catalog_for(args, io)
     except OSError as error:
         io.err.write(f"delegopts: {args.mountinfo}: cannot read: {error.strerror}\n")
         return ExitStatus.UNREADABLE
