@@ -139,3 +139,18 @@ def test_classify_error(text: str, kernel: str, code: Code | None) -> None:
     assert [d.code for d in diagnostics(text, kernel) if d.code.value[1] == "3"] == (
         [code] if code else []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("delegate_cmds=0x20,delegate_progs=0x40", ["D405", "D501"]),
+        ("delegate_maps=0x2", ["D407", "D501"]),
+        ("delegate_cmds=0x20,delegate_progs=0x10000044,delegate_attachs=any", ["D501", "D502"]),
+        ("delegate_cmds=0x40021,delegate_maps=0x2,delegate_progs=0x40,delegate_attachs=any",
+         ["D501"]),
+    ],
+)  # fmt: skip
+def test_kernel_without_btf_uses_the_uapi_values(text: str, codes: list[str]) -> None:
+    options = parse(text, catalog("6.18.44").without_names())
+    assert [d.code.value for d in lint(options)] == codes

@@ -24,6 +24,7 @@ __all__ = [
     "GATED_CMDS",
     "NET_ADMIN_PROGS",
     "READS_KERNEL",
+    "READS_KERNEL_VALUES",
     "AttachNeeds",
 ]
 
@@ -115,6 +116,11 @@ READS_KERNEL: dict[str, str] = {
     "every socket or task; it can reach struct sock",
     "ext": "freplace: replaces functions of other BPF programs, of any type",
 }
+
+#: The UAPI values of those types (``enum bpf_prog_type`` is ABI): for kernels without BTF.
+READS_KERNEL_VALUES = {"kprobe": 2, "tracepoint": 5, "perf_event": 7, "raw_tracepoint": 17,
+                       "raw_tracepoint_writable": 24, "tracing": 26, "struct_ops": 27,
+                       "ext": 28, "lsm": 29}  # fmt: skip
 
 #: ``is_net_admin_prog_type()``: these need CAP_NET_ADMIN, checked in the token's namespace.
 NET_ADMIN_PROGS = frozenset({

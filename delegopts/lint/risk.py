@@ -17,7 +17,13 @@ from typing import Any
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.lint._kernel import CMD_BITS, GATED_CMDS, NET_ADMIN_PROGS, READS_KERNEL
+from delegopts.lint._kernel import (
+    CMD_BITS,
+    GATED_CMDS,
+    NET_ADMIN_PROGS,
+    READS_KERNEL,
+    READS_KERNEL_VALUES,
+)
 from delegopts.lint._where import Where
 from delegopts.model import Mask, Options, Step
 
@@ -119,12 +125,17 @@ def summarize(options: Options) -> Summary:
     (('map_create',), ('hash',), ('CAP_BPF',), False)
     """
     cmds, maps, progs, attachs = options.cmds, options.maps, options.progs, options.attachs
-    commands = _names(cmds)
-    gated = commands if cmds.is_any else tuple(c for c in commands if c in GATED_CMDS)
-    ignored = () if cmds.is_any else tuple(c for c in commands if c not in GATED_CMDS)
+    # Gated commands by their UAPI bit, so a kernel without BTF names them too.
+    gated_bits = sum(1 << CMD_BITS[c] for c in GATED_CMDS)
+    gated = ("any",) if cmds.is_any else tuple(c for c in CMD_BITS if c in GATED_CMDS
+                                                and _bit(cmds, c))  # fmt: skip
+    others = Mask(cmds.kind, cmds.effective & ~gated_bits, cmds.enum)
+    ignored = () if cmds.is_any or not others else _names(others)
     can_maps = _bit(cmds, "map_create") and bool(maps)
     can_progs = _bit(cmds, "prog_load") and bool(progs) and bool(attachs)
     programs = [name.name for name in progs.granted()] if can_progs else []
+    if can_progs and not progs.enum.names:  # no BTF: the risky types by their UAPI value
+        programs = [n for n, value in READS_KERNEL_VALUES.items() if progs.effective >> value & 1]
     reads = tuple(name for name in programs if name in READS_KERNEL)
     caps: list[str] = []
     if can_maps or can_progs or _bit(cmds, "btf_load"):
@@ -169,8 +180,7 @@ def risk(options: Options, where: Where) -> Iterator[Diagnostic]:
 def _reads_kernel(options: Options, where: Where, summary: Summary) -> Iterator[Diagnostic]:
     by_step: dict[Step | None, list[str]] = {}
     for name in summary.reads_kernel:
-        found = options.progs.enum.lookup(name)
-        step = where.setter(_PROGS, found.bit) if found is not None else None
+        step = where.setter(_PROGS, READS_KERNEL_VALUES[name])
         by_step.setdefault(step, []).append(name)
     for step, names in by_step.items():
         text = step.text if step is not None else "delegate_progs"
