@@ -231,6 +231,21 @@ def test_check_prints_lint_findings_and_honours_ignore() -> None:
     assert not any(code.startswith("D4") for code in codes)
 
 
+def test_ignore_takes_names_too() -> None:
+    argv = ["check", *K, "--strict", "delegate_cmds=0"]
+    assert run(*argv)[0] == 1
+    assert run(*argv, "--ignore", "zero-mask")[0] == 0
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("delegopts.lint") is None, reason="no delegopts.lint"
+)
+def test_refusals_get_the_lint_spelling_code() -> None:
+    status, _, err = run("check", *K, "delegate_cmds=BPF_PROG_LOAD")
+    assert status == 1
+    assert err.startswith("<argument 1>:1:15: error: D304 EINVAL: 'BPF_PROG_LOAD' keeps the enum")
+
+
 @pytest.mark.parametrize(
     ("argv", "status", "stderr_start"),
     [
@@ -239,6 +254,8 @@ def test_check_prints_lint_findings_and_honours_ignore() -> None:
         (["check", "--btf", "nonexistent", "uid=1"], 3, "delegopts: nonexistent: cannot read"),
         (["check", *K, "6.18.44.btf"], 2, "delegopts check: cannot tell the format"),
         (["check", "--frobnicate"], 2, "delegopts: unrecognized arguments"),
+        (["check", *K, "--ignore", "D9999", "uid=1"], 2, "delegopts check: --ignore: unknown code"),
+        (["show", *K, "--ignore", "zero-masks"], 2, "delegopts show: --ignore: unknown code"),
         (["explain"], 2, "delegopts explain: the following arguments are required"),
         (["diff", "--btf-a", "nonexistent", "uid=1"], 3, "delegopts: nonexistent: cannot read"),
         (["show", "--mountinfo", "nonexistent"], 3, "delegopts: nonexistent: cannot read"),

@@ -56,6 +56,7 @@ def test_fstab_columns_follow_escapes() -> None:
     ("text", "ignore"),
     [
         ("# delegopts: ignore=D202\nbpffs /a bpf delegate_cmds=0\n", {"D202"}),
+        ("# delegopts: ignore=zero-mask, no-bpffs-type\nbpffs /a bpf x\n", {"D202", "F103"}),
         ("bpffs /a bpf delegate_cmds=0 0 0 # delegopts: ignore=D202,d201\n", {"D202", "D201"}),
         ("# delegopts: ignore=D202\n\nbpffs /a bpf delegate_cmds=0\n", set()),
         ("# delegopts: ignore=D202\ntmpfs /t tmpfs x\nbpffs /a bpf delegate_cmds=0\n", set()),

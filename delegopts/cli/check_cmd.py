@@ -78,7 +78,7 @@ def register(commands: Any) -> None:
         action="append",
         default=[],
         metavar="CODE",
-        help="leave out findings with this code (repeat, or CODE,CODE)",
+        help="leave out findings with this code or name (repeat, or CODE,CODE)",
     )
     parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
     parser.add_argument("--json", action="store_true", help="one JSON document for CI")
@@ -141,10 +141,14 @@ def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
     return scans
 
 
-def _ignored(args: argparse.Namespace) -> frozenset[str]:
-    return frozenset(
-        code.strip().upper() for value in args.ignore for code in value.split(",") if code.strip()
-    )
+def ignored(args: argparse.Namespace) -> frozenset[str]:
+    """The codes of ``--ignore`` (codes or names); a usage error for an unknown one."""
+    from delegopts.formats.codes import ignore_codes
+
+    try:
+        return ignore_codes(args.ignore)
+    except ValueError as error:
+        raise UsageError(f"delegopts {args.command}: --ignore: {error}") from error
 
 
 def _fails(problem: Problem, strict: bool) -> bool:
@@ -164,7 +168,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
             catalogs.append(catalog_for(args, io))
         return catalogs[0]
 
-    ignore = _ignored(args)
+    ignore = ignored(args)
     try:
         scans = _scans(args, catalog_of)
         catalog = catalog_of()

@@ -169,7 +169,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     except BTFError as error:
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE
-    ignore = {code.strip().upper() for value in args.ignore for code in value.split(",")}
+    from delegopts.cli.check_cmd import ignored
+
+    ignore = ignored(args)
     found = Found.plain(args.options, path="", line=1)
     result = check_found(found, catalog, ignore, lint=not args.no_lint)
     options = result.options

@@ -77,7 +77,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE
     scan, mounts = scan_mounts(text, args.mountinfo)
-    ignore = {code.strip().upper() for value in args.ignore for code in value.split(",")}
+    from delegopts.cli.check_cmd import ignored
+
+    ignore = ignored(args)
     checked = [check_found(m.found, catalog, ignore, lint=not args.no_lint) for m in mounts]
     for problem in scan.problems:
         io.err.write(problem.render() + "\n")

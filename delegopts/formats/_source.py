@@ -26,7 +26,7 @@ _IGNORE = re.compile(r"#\s*delegopts:\s*ignore=([A-Za-z0-9_,\s-]+)")
 def ignored_codes(text: str) -> frozenset[str]:
     """The codes a ``# delegopts: ignore=CODE[,CODE]`` comment in ``text`` names.
 
-    >>> sorted(ignored_codes("# delegopts: ignore=D101, d202"))
+    >>> sorted(ignored_codes("# delegopts: ignore=D101, zero-mask"))
     ['D101', 'D202']
     >>> ignored_codes("# just a comment")
     frozenset()
@@ -34,7 +34,15 @@ def ignored_codes(text: str) -> frozenset[str]:
     match = _IGNORE.search(text)
     if match is None:
         return frozenset()
-    return frozenset(code.strip().upper() for code in match.group(1).split(",") if code.strip())
+    from delegopts.formats.codes import ignore_codes
+
+    codes: set[str] = set()
+    for part in match.group(1).split(","):
+        try:
+            codes |= ignore_codes([part])
+        except ValueError:  # an unknown code in a comment ignores nothing, and breaks nothing
+            codes.add(part.strip().upper())
+    return frozenset(codes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,10 +77,35 @@ def problem_of(found: Found, diagnostic: Diagnostic) -> Problem:
     )
 
 
-def _refusal(found: Found, error: OptionError) -> Problem:
+def _refusal(found: Found, error: OptionError, catalog: Catalog) -> Problem:
+    """The kernel's refusal; lint, when there, tells which spelling mistake it was (D3xx)."""
     number, text, span = found.locate(error.span)
     fix = f"did you mean '{error.suggestion}'?" if error.suggestion else None
+    classified = _classify(error, catalog)
+    if classified is not None:
+        message = f"{error.errno_name}: {classified.message}"
+        return Problem(
+            "error",
+            classified.code.value,
+            message,
+            found.path,
+            number,
+            text,
+            span,
+            classified.fix or fix,
+        )
     return Problem("error", error.errno_name, error.message, found.path, number, text, span, fix)
+
+
+def _classify(error: OptionError, catalog: Catalog) -> Diagnostic | None:
+    if importlib.util.find_spec("delegopts.lint") is None:
+        return None
+    try:
+        module = importlib.import_module("delegopts.lint")
+    except ImportError:
+        return None
+    classify = getattr(module, "classify_error", None)
+    return None if classify is None else classify(error, catalog)
 
 
 def check_found(
@@ -93,7 +118,7 @@ def check_found(
     try:
         options = parse(found.options, catalog)
     except OptionError as error:
-        return Checked(found, None, (_refusal(found, error),))
+        return Checked(found, None, (_refusal(found, error, catalog),))
     linted = lint_diagnostics(options) if lint else None
     diagnostics = options.diagnostics if linted is None else linted
     problems: list[Problem] = []
