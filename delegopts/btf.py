@@ -7,16 +7,18 @@ low-level failure becomes one :class:`~delegopts.errors.BTFError`.
 Finding four enums among ~130,000 types must be fast (issue 3: 10 ms for a 5.5 MB
 vmlinux BTF). Walking every record in Python costs ~150 ms, so :meth:`BTF.find` looks the
 name up in the string section first, then searches the type section for records whose
-``name_off`` is that string's offset. A candidate must look like a real record of the
-wanted kind (info bits, size, every member name in bounds); if there is not exactly one,
-the full walk decides, so the answer is always the one the walk gives.
+``name_off`` is that string's offset and whose info word has the wanted kind. Each such
+candidate must look like a sane record (size, bounds, every member name in bounds); if
+there is not exactly one candidate, or one is not sane, the full walk decides, so for
+well-formed BTF the answer is always the one the walk gives (and corrupt BTF fails the
+same way).
 
 The search itself is exhaustive, so it never misses a real record: every 4-byte-aligned
 word of the type section that equals a wanted offset is looked at. ``bytes.find`` for a
 4-byte needle runs at ~1 GB/s here (the needle's high byte is 0, the commonest byte of a
 type section, which defeats its skip loop), so the type section is seen once as a string
-of 16-bit units (:meth:`BTF._units_view`) where ``str.find`` of one unit is a ``memchr`` scan:
-one setup of ~3 ms, then well under 1 ms per needle. :meth:`BTF.find_many` looks several
+of 16-bit units (:meth:`BTF._word_offsets`) where ``str.find`` of one unit is a ``memchr``
+scan, all needles in one pass. :meth:`BTF.find_many` looks several
 names up with one pass over the string section.
 
 >>> from delegopts._btfwriter import write_btf, EnumSpec
@@ -28,11 +30,14 @@ names up with one pass over the string section.
 
 from __future__ import annotations
 
+import codecs
+import mmap
+import os
 import re
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from delegopts.errors import BTFError
 
@@ -102,7 +107,34 @@ _TRAILER: dict[int, tuple[int, int]] = {
 }
 
 
-# Turns the UTF-16 surrogate bytes 0xd8-0xdf into 0x58-0x5f (see BTF._units_view).
+#: Raw BTF larger than this is refused (vmlinux BTF is 4-6 MB).
+MAX_RAW_BTF = 256 << 20
+_SYSFS_BTF = "/sys/kernel/btf/"
+
+
+def read_raw(stream: BinaryIO, path: str) -> bytes | mmap.mmap:
+    """The bytes of a raw BTF file, mapped where that is safe and fast, else read.
+
+    sysfs hands out BTF one 4 KiB page per ``read()``: reading the 5.5 MB vmlinux BTF
+    takes ~1,350 system calls, the largest cost of finding the four enums. Since Linux
+    6.16 it can be mapped instead (private and read-only, which the kernel insists on).
+    Other files are read: a mapped file that another process truncates would kill us
+    with SIGBUS.
+    """
+    if os.path.realpath(path).startswith(_SYSFS_BTF):
+        try:
+            flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)  # one fault, not 1,350
+            return mmap.mmap(stream.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+        except (OSError, ValueError):  # older kernels: EACCES, ENODEV or an empty file
+            pass
+    data = stream.read(MAX_RAW_BTF + 1)
+    if len(data) > MAX_RAW_BTF:
+        raise BTFError(f"raw BTF larger than {MAX_RAW_BTF} bytes", source=path, offset=0)
+    return data
+
+
+# Turns the UTF-16 surrogate bytes 0xd8-0xdf into 0x58-0x5f (see BTF._word_offsets).
+_PIECE = 1 << 16  # bytes of the type section decoded at a time; a multiple of 4
 _NO_SURROGATES = bytes.maketrans(bytes(range(0xD8, 0xE0)), bytes(range(0x58, 0x60)))
 
 
@@ -157,7 +189,6 @@ class BTF:
         "_found",
         "_strings",
         "_types",
-        "_units",
         "big_endian",
         "flags",
         "header_len",
@@ -165,11 +196,10 @@ class BTF:
         "version",
     )
 
-    _data: bytes
+    _data: bytes | mmap.mmap
     _end: str
     _types: tuple[int, int]
     _strings: tuple[int, int]
-    _units: str | None
     _found: dict[tuple[str, int], TypeRecord | None]
     source: str
     big_endian: bool
@@ -177,10 +207,9 @@ class BTF:
     flags: int
     header_len: int
 
-    def __init__(self, data: bytes, *, source: str = "<bytes>") -> None:
+    def __init__(self, data: bytes | mmap.mmap, *, source: str = "<bytes>") -> None:
         self._data = data
         self.source = source
-        self._units = None
         self._found = {}
         if len(data) < HEADER_SIZE:
             raise BTFError(
@@ -236,6 +265,16 @@ class BTF:
         """Parse the header of a raw BTF blob (``/sys/kernel/btf/vmlinux`` and the like)."""
         return cls(bytes(data), source=source)
 
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, source: str | None = None) -> BTF:
+        """Parse a raw BTF file; ``/sys/kernel/btf/*`` is mapped, not read (:func:`read_raw`)."""
+        name = source or os.fspath(path)
+        try:
+            with open(path, "rb") as stream:
+                return cls(read_raw(stream, os.fspath(path)), source=name)
+        except OSError as error:
+            raise BTFError(f"cannot read: {error.strerror or error}", source=name) from error
+
     # -- sizes --------------------------------------------------------------------------
     @property
     def size(self) -> int:
@@ -259,7 +298,7 @@ class BTF:
                 source=self.source,
                 offset=begin + offset,
             )
-        stop = self._data.index(b"\0", begin + offset, end)  # the section ends with NUL
+        stop = self._data.find(b"\0", begin + offset, end)  # the section ends with NUL
         return self._data[begin + offset : stop].decode("utf-8", "surrogateescape")
 
     def _string_offsets(self, name: str) -> list[int]:
@@ -336,53 +375,67 @@ class BTF:
             offset = next_offset
             type_id += 1
 
-    def _units_view(self) -> str:
-        """The type section as a string of 16-bit units, built once per BTF.
+    def _word_offsets(self, values: Iterable[int]) -> dict[int, list[int]]:
+        """Byte offsets of every aligned word of the type section equal to each value.
 
-        Unit ``i`` holds bytes ``2i`` and ``2i+1`` of the section in the file's byte
-        order, so an aligned word ``k`` is units ``2k`` and ``2k+1``. Bytes 0xd8-0xdf are
-        first mapped to 0x58-0x5f so no unit is a UTF-16 surrogate: decoding is then one
-        unit per character. The mapping merges some values; every hit is checked
-        against the real bytes, so that only adds candidates to reject.
+        The section is decoded as UTF-16 in 64 KiB pieces, so unit ``i`` of a piece
+        holds its bytes ``2i`` and ``2i+1`` and an aligned word ``k`` is units ``2k`` and
+        ``2k+1``; ``str.find`` of the unit holding a value's low half is a ``memchr`` scan.
+        Small pieces reuse the same memory (no page faults for a 3 MB string) and stay
+        in cache. ``surrogatepass`` keeps lone surrogates as they are, one unit per
+        character; only a high surrogate followed by a low one would merge, which the
+        length shows: such a piece is decoded again with bytes 0xd8-0xdf mapped to
+        0x58-0x5f (:data:`_NO_SURROGATES`). Every hit is checked against the real word.
         """
-        if self._units is None:
-            start, end = self._types
-            section = self._data[start:end].translate(_NO_SURROGATES)
-            self._units = section.decode("utf-16-be" if self.big_endian else "utf-16-le")
-        return self._units
-
-    def _word_offsets(self, value: int) -> Iterator[int]:
-        """Byte offsets of every aligned word of the type section equal to ``value``."""
         start, end = self._types
-        units = self._units_view()
         order: Literal["big", "little"] = "big" if self.big_endian else "little"
-        low = (value & 0xFFFF).to_bytes(2, order).translate(_NO_SURROGATES)
-        char = chr(int.from_bytes(low, order))
+        codec = "utf-16-be" if self.big_endian else "utf-16-le"
         parity = 1 if self.big_endian else 0  # which unit of a word holds its low half
+        found: dict[int, list[int]] = {value: [] for value in values}
+        if not found:
+            return found
+        needles = []
+        for value in found:
+            low = (value & 0xFFFF).to_bytes(2, order)
+            plain = chr(int.from_bytes(low, order))
+            mapped = chr(int.from_bytes(low.translate(_NO_SURROGATES), order))
+            needles.append((value, plain, mapped))
         word = struct.Struct(self._end + "I")
-        at = units.find(char)
-        while at != -1:
-            if at % 2 == parity:
-                offset = start + (at - parity) * 2
-                if offset + 4 <= end and word.unpack_from(self._data, offset)[0] == value:
-                    yield offset
-            at = units.find(char, at + 1)
+        with memoryview(self._data) as view:
+            for base in range(start, end, _PIECE):
+                piece = view[base : min(base + _PIECE, end)]
+                units = codecs.decode(piece, codec, "surrogatepass")
+                is_mapped = len(units) * 2 != len(piece)
+                if is_mapped:
+                    units = bytes(piece).translate(_NO_SURROGATES).decode(codec)
+                for value, plain, mapped in needles:
+                    char = mapped if is_mapped else plain
+                    at = units.find(char)
+                    while at != -1:
+                        if at % 2 == parity:
+                            offset = base + (at - parity) * 2
+                            if word.unpack_from(self._data, offset)[0] == value:
+                                found[value].append(offset)
+                        at = units.find(char, at + 1)
+        return found
 
     def _candidates(
-        self, name: str, kind: int, str_offsets: list[int] | None = None
+        self, name: str, kind: int, str_offsets: list[int], words: dict[int, list[int]]
     ) -> list[TypeRecord] | None:
         """Records that look like a ``kind`` type named ``name``; None if the search is unsure."""
         end = self._types[1]
         found: list[TypeRecord] = []
-        offsets = self._string_offsets(name) if str_offsets is None else str_offsets
-        for str_off in offsets:
-            for at in self._word_offsets(str_off):
+        for str_off in str_offsets:
+            for at in words[str_off]:
                 if at + 12 <= end:
                     info = struct.unpack_from(self._end + "I", self._data, at + 4)[0]
                     if (info >> 24) & 0x1F == kind and not info & ~INFO_MASK:
                         record = TypeRecord(0, kind, str_off, info, at)
-                        if self._plausible(record):
-                            found.append(record)
+                        if not self._plausible(record):
+                            # A real record that is corrupt, or bytes that only look like
+                            # one: only the walk can tell, and it reports the corruption.
+                            return None
+                        found.append(record)
         return found if len(found) <= 1 else None
 
     def _plausible(self, record: TypeRecord) -> bool:
@@ -420,10 +473,13 @@ class BTF:
         pairs = list(dict.fromkeys(wanted))
         result = {pair: self._found[pair] for pair in pairs if pair in self._found}
         pairs = [pair for pair in pairs if pair not in result]
+        if not pairs:
+            return result
         offsets = self._string_offsets_many(name for name, _ in pairs)
+        words = self._word_offsets({at for name in offsets for at in offsets[name]})
         unsure: list[tuple[str, int]] = []
         for name, kind in pairs:
-            candidates = self._candidates(name, kind, offsets[name])
+            candidates = self._candidates(name, kind, offsets[name], words)
             if candidates is None:
                 unsure.append((name, kind))
             else:

@@ -31,7 +31,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 from delegopts.btf import BTF, KIND_ENUM, KIND_STRUCT
-from delegopts.errors import BTFError
 
 __all__ = [
     "ALL_KEYS",
@@ -268,11 +267,8 @@ class Catalog:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, label: str | None = None) -> Catalog:
         """A catalog from a raw BTF file such as ``/sys/kernel/btf/vmlinux``."""
-        try:
-            data = Path(path).read_bytes()
-        except OSError as error:
-            raise BTFError(f"cannot read: {error.strerror}", source=str(path)) from error
-        return cls.from_bytes(data, label=label or str(path))
+        name = label or str(path)
+        return cls.from_btf(BTF.from_file(path, source=name), label=name)
 
     @classmethod
     def from_source(cls, source: str | os.PathLike[str], *, label: str | None = None) -> Catalog:

@@ -39,7 +39,7 @@ from typing import BinaryIO
 
 from delegopts import _kimage
 from delegopts._decompress import DEFAULT_LIMIT, codec_for, decompress
-from delegopts.btf import BTF
+from delegopts.btf import BTF, read_raw
 from delegopts.errors import BTFError
 
 __all__ = [
@@ -53,8 +53,6 @@ __all__ = [
 
 RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
 IMAGE_ROOTS = ("/boot", "/usr/lib/modules", "/lib/modules", "/usr/lib/debug")
-#: Raw BTF larger than this is refused (vmlinux BTF is 4-6 MB).
-MAX_RAW_BTF = 256 << 20
 _MAX_NESTING = 3
 
 
@@ -162,10 +160,7 @@ def _banner(version: str | None) -> str | None:
 
 
 def _raw(stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:
-    data = stream.read(MAX_RAW_BTF + 1)
-    if len(data) > MAX_RAW_BTF:
-        raise BTFError(f"raw BTF larger than {MAX_RAW_BTF} bytes", source=path, offset=0)
-    btf = BTF.from_bytes(data, source=path)
+    btf = BTF(read_raw(stream, path), source=path)
     return btf, SourceInfo(path, layers[0], layers, btf.size, 0, btf.big_endian, None, size)
 
 
