@@ -37,7 +37,7 @@ def _running() -> Catalog:
 
 def _key(attempt: Attempt) -> str:
     kind, first, second = attempt
-    return f"map:{first}" if kind == "map" else f"prog:{first}:{second}"
+    return f"map:{first}" if kind == "map" else f"{kind}:{first}:{second}"
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,31 @@ def test_token_create_needs_only_some_delegation(options: str, answer: str) -> N
     if reason is not None:
         pytest.skip(reason)
     assert probe(options, []) == {"token_create": answer}
+
+
+KPROBE, TRACEPOINT, PERF_EVENT, RAW_TRACEPOINT, SOCKET_FILTER = 2, 5, 7, 17, 1
+
+
+@pytest.mark.parametrize(
+    ("progs", "prog_type", "answer"),
+    [
+        ("kprobe", KPROBE, "ok"),
+        ("tracepoint", TRACEPOINT, "ok"),
+        ("perf_event", PERF_EVENT, "ok"),
+        ("raw_tracepoint", RAW_TRACEPOINT, "ok"),
+        ("socket_filter", KPROBE, "EPERM"),  # not delegated: the token does not count
+    ],
+)
+def test_kernel_reading_types_load_programs_that_read_kernel_memory(
+    progs: str, prog_type: int, answer: str
+) -> None:
+    """D502's claim: with such a type delegated, the container loads a program calling
+    bpf_probe_read_kernel(), which without a token needs CAP_PERFMON on the host."""
+    reason = _skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    options = f"delegate_cmds=prog_load,delegate_progs={progs},delegate_attachs=any"
+    reported = any(d.code is Code.READS_KERNEL for d in lint(parse(options, _running())))
+    assert reported is (answer == "ok")
+    attempt = ("read", prog_type, 0)
+    assert probe(options, [attempt]) == {"token_create": "ok", _key(attempt): answer}

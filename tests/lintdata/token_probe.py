@@ -27,10 +27,18 @@ _CLONE_NEWUSER, _CLONE_NEWNS = 0x10000000, 0x00020000
 _FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 1, 6
 _BPF_MAP_CREATE, _BPF_PROG_LOAD, _BPF_TOKEN_CREATE = 0, 5, 36
 _BPF_F_TOKEN_FD = 1 << 16
-_INSNS = ctypes.create_string_buffer(bytes.fromhex("b7000000000000009500000000000000"), 16)
+_RETURN_0 = bytes.fromhex("b7000000000000009500000000000000")  # r0 = 0; exit
+# r1 = r10 - 8; r2 = 8; r3 = 0; call bpf_probe_read_kernel (113); r0 = 0; exit
+_READ_KERNEL = bytes.fromhex("bfa1000000000000" "07010000f8ffffff" "b702000008000000"
+                             "b703000000000000" "8500000071000000") + _RETURN_0  # fmt: skip
+_PROGRAMS = {
+    "prog": ctypes.create_string_buffer(_RETURN_0, len(_RETURN_0)),
+    "read": ctypes.create_string_buffer(_READ_KERNEL, len(_READ_KERNEL)),
+}
 _LICENSE = ctypes.create_string_buffer(b"GPL")
 
-#: ("map", map type, 0) or ("prog", program type, expected attach type): enum values.
+#: ("map", map type, 0), ("prog", program type, expected attach type): enum values; "read"
+#: instead of "prog" loads a program that calls bpf_probe_read_kernel().
 Attempt = tuple[str, int, int]
 
 
@@ -54,9 +62,10 @@ def _map_create(token: int, map_type: int) -> int:
     return _bpf(_BPF_MAP_CREATE, attr)
 
 
-def _prog_load(token: int, prog_type: int, attach_type: int) -> int:
+def _prog_load(token: int, prog_type: int, attach_type: int, program: str = "prog") -> int:
+    insns = _PROGRAMS[program]
     attr = bytearray(160)  # union bpf_attr, PROG_LOAD part up to prog_token_fd and beyond
-    struct.pack_into("<IIQQ", attr, 0, prog_type, 2, ctypes.addressof(_INSNS),
+    struct.pack_into("<IIQQ", attr, 0, prog_type, len(insns) // 8, ctypes.addressof(insns),
                      ctypes.addressof(_LICENSE))  # fmt: skip
     struct.pack_into("<I", attr, 44, _BPF_F_TOKEN_FD)  # prog_flags
     struct.pack_into("<I", attr, 68, attach_type)  # expected_attach_type
@@ -99,8 +108,8 @@ def _child(sock: socket.socket, attempts: list[Attempt]) -> dict[str, str]:
             if kind == "map":
                 results[f"map:{first}"] = _outcome(functools.partial(_map_create, token, first))
             else:
-                results[f"prog:{first}:{second}"] = _outcome(
-                    functools.partial(_prog_load, token, first, second)
+                results[f"{kind}:{first}:{second}"] = _outcome(
+                    functools.partial(_prog_load, token, first, second, kind)
                 )
     return results
 
