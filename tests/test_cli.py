@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -583,3 +584,20 @@ def test_version() -> None:
     from delegopts import __version__
 
     assert run("--version") == (0, f"delegopts {__version__}\n", "")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_show_draws_a_table_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out, err = _Terminal(), io.StringIO()
+    status = main([*("show", *K, "--mountinfo", "mountinfo-6.18.44")], stdout=out, stderr=err)
+    table = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())  # NO_COLOR keeps bold and italics
+    assert (status, err.getvalue()) == (0, "")
+    assert "BPF token delegation supported" in table and "┃ mount point" in table
+    row = next(line for line in table.splitlines() if "/tmp/dlg/token" in line)
+    assert [cell.strip() for cell in row.split("│")[1:4]] == ["/tmp/dlg/token", "1000:1000", "0700"]
