@@ -255,6 +255,7 @@ def test_refusals_get_the_lint_spelling_code() -> None:
         (["check", "--btf", "nonexistent", "uid=1"], 3, "delegopts: nonexistent: cannot read"),
         (["check", *K, "6.18.44.btf"], 2, "delegopts check: cannot tell the format"),
         (["check", "--frobnicate"], 2, "delegopts: unrecognized arguments"),
+        (["format", *K[:2], "--from", "json", '{"uid": 1}'], 1, "<argument>: not the JSON"),
         (["check", *K, "--ignore", "D9999", "uid=1"], 2, "delegopts check: --ignore: unknown code"),
         (["show", *K, "--ignore", "zero-masks"], 2, "delegopts show: --ignore: unknown code"),
         (["explain"], 2, "delegopts explain: the following arguments are required"),
@@ -555,9 +556,9 @@ def test_round_trip_gives_the_same_masks(options: str, form: str) -> None:
     status, converted, _ = run("format", *btf, "--to", form, options)
     assert status == 0
     if form == "json":
-        back = json.loads(converted)["options"]
-        expected = run("format", *btf, options)[1].strip()
-        assert back == expected
+        assert json.loads(converted)["options"] == run("format", *btf, options)[1].strip()
+        back = run("format", *btf, "--from", "json", converted.strip())[1].strip()
+        assert back == run("format", *btf, options)[1].strip()
         return
     source = "kernel" if form == "hex" else form
     lines = converted.splitlines()

@@ -40,7 +40,8 @@ examples:
 
 --to: kernel (what /proc/mounts shows), hex (masks as numbers), json (every mask),
 systemd (PrivateBPF=/BPFDelegate*= settings, v258+), incus (security.bpffs.delegate_* keys).
---from: kernel (also hex), systemd or incus; one input is one setting a line (or a file).
+--from: kernel (also hex), json (what --to json prints), systemd or incus (one input is
+one setting a line, or a file).
 """
 
 
@@ -70,7 +71,7 @@ def register(commands: Any) -> None:
 
 _NO_IO = IO(_io.StringIO(), _io.StringIO())
 TARGETS = ("kernel", "hex", "json", "systemd", "incus")
-SOURCES = ("kernel", "hex", "systemd", "incus")
+SOURCES = ("kernel", "hex", "json", "systemd", "incus")
 
 
 def _hex(options: Options) -> str:
@@ -105,6 +106,32 @@ class _SettingsError(Exception):
     """systemd or Incus settings that do not convert (rendered problems)."""
 
 
+def inputs_of(args: argparse.Namespace, io: IO) -> list[tuple[str, int | None, str]]:
+    """(file, line, text) of each input: the arguments, or the lines of ``-f FILE``."""
+    if args.file:
+        return [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
+    return [("", None, text) for text in args.options]
+
+
+def _from_json(text: str, name: str) -> str:
+    """The option string, with masks as numbers, that ``--to json`` output stands for."""
+    import json
+
+    try:
+        value = json.loads(text)
+        pieces = [f"{key}={value[key]}" for key in ("uid", "gid") if value.get(key)]
+        pieces.append(f"mode=0{value.get('mode', '777')}")
+        for key, mask in value["delegate"].items():
+            if int(mask["effective"], 16):
+                pieces.append(f"{key}={mask['effective']}")
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise _SettingsError(
+            f"{name or '<argument>'}: not the JSON of 'format --to json': "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return ",".join(pieces)
+
+
 def _from_settings(args: argparse.Namespace, catalog: Catalog) -> list[tuple[str, int | None, str]]:
     """systemd or Incus settings (arguments, or a file) as one kernel option string."""
     from delegopts.formats.incus import scan_incus
@@ -134,7 +161,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
     try:
         catalog = catalog_for(args, io)
         inputs: list[tuple[str, int | None, str]]
-        if args.source in ("systemd", "incus"):
+        if args.source == "json":
+            inputs = [
+                (name, line, _from_json(text, name)) for name, line, text in inputs_of(args, io)
+            ]
+        elif args.source in ("systemd", "incus"):
             inputs = _from_settings(args, catalog)
         elif args.file:
             inputs = [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
@@ -166,8 +197,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
             options = parse(text, catalog)
         except OptionError as error:
             status = ExitStatus.INVALID
-            record.update(ok=False, errno=error.errno_name, error=error.headline(),
-                          column=error.column)  # fmt: skip
+            record.update(
+                ok=False, errno=error.errno_name, error=error.headline(), column=error.column
+            )
             if not args.json:
                 io.err.write(error.render(location) + "\n")
         else:
