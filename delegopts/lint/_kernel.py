@@ -12,6 +12,12 @@
   looks at a token.
 - ``is_perfmon_prog_type()`` lists the types that need CAP_PERFMON, ``is_net_admin_prog_type()``
   those that need CAP_NET_ADMIN; with a token both are checked in its user namespace.
+
+What a token grants is the *load*: tests/test_lint_live.py shows on 6.18.44 that a token
+with kprobe, tracepoint, perf_event or raw_tracepoint delegated loads a program calling
+``bpf_probe_read_kernel()``. Attaching is checked separately (``perf_event_open()`` for
+kprobe/tracepoint/perf_event programs has its own host checks); :data:`READS_KERNEL` says
+what a program of each type does once attached.
 """
 
 from __future__ import annotations
