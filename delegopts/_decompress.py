@@ -164,7 +164,10 @@ def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
         block = reader.read(size)
         if len(block) < size:
             raise EOFError(f"LZ4 block of {size} bytes is cut short at {len(block)}")
-        sink.write(lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK))
+        out = lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
+        del block  # hold one block and its output at a time, never two
+        sink.write(out)
+        del out
 
 
 def _lzo(src: _Limited, sink: _Sink) -> None:

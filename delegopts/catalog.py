@@ -268,7 +268,7 @@ class Catalog:
     def from_file(cls, path: str | os.PathLike[str], *, label: str | None = None) -> Catalog:
         """A catalog from a raw BTF file such as ``/sys/kernel/btf/vmlinux``."""
         name = label or str(path)
-        return cls.from_btf(BTF.from_file(path, source=name), label=name)
+        return cls.from_btf(BTF.from_file(path), label=name)
 
     @classmethod
     def from_source(cls, source: str | os.PathLike[str], *, label: str | None = None) -> Catalog:

@@ -98,28 +98,29 @@ def _option(catalog: Catalog, key: str) -> dict[str, Any]:
 
 
 def _print(record: dict[str, Any], io: IO) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.out)
+    """Plain aligned columns: greps well, and no rich import (a listing starts faster)."""
+    lines: list[str] = []
     if not record["delegation_supported"]:
-        console.print(
+        lines.append(
             f"kernel {record['kernel']}: its bpffs has no delegate_* options "
-            "(it ignores them); the names below are its enums' all the same"
+            "(it ignores them); the names below are its enums' all the same\n"
         )
     for key, option in record["options"].items():
-        table = Table(
-            title=f"{key} (enum {option['enum']}, any = {option['any_mask']}) "
-            f"on kernel {record['kernel']}",
-            title_justify="left",
-        )
-        for column in ("name", "bit", "declared", "note"):
-            table.add_column(column, justify="right" if column == "bit" else "left")
+        rows = [("name", "bit", "declared", "note")]
         for row in option["names"]:
             notes = []
             if row["alias_of"]:
                 notes.append(f"alias of {row['alias_of']}")
             if not row["fits"]:
                 notes.append(f"value {row['value']} is no bit: the kernel sets bit {row['bit']}")
-            table.add_row(row["name"], str(row["bit"]), row["declared"], "; ".join(notes))
-        console.print(table)
+            rows.append((row["name"], str(row["bit"]), row["declared"], "; ".join(notes)))
+        width = [max(len(row[column]) for row in rows) for column in range(3)]
+        lines.append(
+            f"{key} (enum {option['enum']}, any = {option['any_mask']}) "
+            f"on kernel {record['kernel']}"
+        )
+        for name, bit, declared, note in rows:
+            text = f"  {name:<{width[0]}}  {bit:>{width[1]}}  {declared:<{width[2]}}  {note}"
+            lines.append(text.rstrip())
+        lines.append("")
+    io.out.write("\n".join(lines))
