@@ -514,7 +514,7 @@ def test_diff(argv: list[str], status: int, stdout: str, stderr: str) -> None:
 FORMAT = [
     (
         ["--to", "systemd", "delegate_cmds=prog_load:MAP_CREATE,delegate_progs=kprobe"],
-        "PrivateBPF=yes\nBPFDelegateCommands=BPFMapCreate,BPFProgLoad\n"
+        "PrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateCommands=BPFMapCreate,BPFProgLoad\n"
         "BPFDelegatePrograms=BPFProgTypeKprobe\n",
     ),
     (
@@ -562,7 +562,7 @@ def test_round_trip_gives_the_same_masks(options: str, form: str) -> None:
         return
     source = "kernel" if form == "hex" else form
     lines = converted.splitlines()
-    lines = [line for line in lines if not line.startswith("PrivateBPF")] or [""]
+    lines = [line for line in lines if not line.startswith("Private")] or [""]
     if form == "hex":
         lines = [",".join(lines)]
     if lines == [""] and form != "hex":

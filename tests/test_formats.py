@@ -229,7 +229,9 @@ SYSTEMD_UPSTREAM = [
 @pytest.mark.parametrize(("setting", "shown"), SYSTEMD_UPSTREAM)
 def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> None:
     kernel = catalog("6.18.44")
-    scan = scan_unit(f"[Service]\nPrivateBPF=yes\n{setting}\n", "u.service", kernel)
+    scan = scan_unit(
+        f"[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n{setting}\n", "u.service", kernel
+    )
     assert scan.problems == ()
     assert str(parse(scan.found[0].options, kernel)) == shown
 
@@ -239,20 +241,26 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
     [
         ("[Service]\nBPFDelegateCommands=BPFProgLoad\n", ["F202"], "delegate_cmds=prog_load"),
         ("[Service]\nPrivateBPF=no\nBPFDelegateMaps=any\n", ["F202"], "delegate_maps=any"),
+        ("[Service]\nPrivateBPF=yes\nBPFDelegateMaps=any\n", ["F203"], "delegate_maps=any"),
         (
-            "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=BPFProgLoad\nBPFDelegateCommands=\n"
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=no\nBPFDelegateMaps=any\n",
+            ["F203"],
+            "delegate_maps=any",
+        ),
+        (
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateCommands=BPFProgLoad\nBPFDelegateCommands=\n"
             "BPFDelegateCommands=BPFMapCreate\n",
             [],
             "delegate_cmds=map_create",
         ),
         (
-            "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=bpfprogload, BPFMapCreate\n"
-            "BPFDelegateMaps=BPFMapTypeHash\n",
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
+            "BPFDelegateCommands=bpfprogload, BPFMapCreate\nBPFDelegateMaps=BPFMapTypeHash\n",
             ["F201"],
             "delegate_maps=hash",
         ),
         (
-            "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=BPFProgLoad\n"
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateCommands=BPFProgLoad\n"
             "BPFDelegateCommands=BPFMapCreate\n",
             [],
             "delegate_cmds=prog_load:map_create",
@@ -278,9 +286,9 @@ def test_systemd_units(unit: str, codes: list[str], data: str | None) -> None:
 
 
 def test_systemd_unknown_name_is_placed_and_fixed() -> None:
-    unit = "[Service]\nPrivateBPF=yes\nBPFDelegateMaps=BPFMapTypeArrray\n"
+    unit = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateMaps=BPFMapTypeArrray\n"
     (problem,) = scan_unit(unit, "u", catalog("6.18.44")).problems
-    assert (problem.line, problem.column, problem.fix) == (3, 17, "did you mean 'BPFMapTypeArray'?")
+    assert (problem.line, problem.column, problem.fix) == (4, 17, "did you mean 'BPFMapTypeArray'?")
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ examples:
   $ delegopts format --json -f options.txt     # one option string a line, '-' for stdin
   $ delegopts format --to systemd 'delegate_cmds=map_create:prog_load,delegate_progs=xdp'
   PrivateBPF=yes
+  PrivateUsers=yes
   BPFDelegateCommands=BPFMapCreate,BPFProgLoad
   BPFDelegatePrograms=BPFProgTypeXdp
   $ delegopts format --to incus 'delegate_maps=hash:array'
@@ -146,8 +147,8 @@ def _from_settings(args: argparse.Namespace, catalog: Catalog) -> list[tuple[str
         scan = scan_unit(text + "\n", name, catalog)
     else:
         scan = scan_incus(text + "\n", name)
-    # PrivateBPF=yes is implied here: only the settings are converted.
-    problems = [p for p in scan.problems if p.code != "F202"]
+    # PrivateBPF= and PrivateUsers= are implied here: only the settings are converted.
+    problems = [p for p in scan.problems if p.code not in ("F202", "F203")]
     if problems:
         raise _SettingsError("\n".join(p.render() for p in problems))
     return [(name, None, found.options) for found in scan.found] or [(name, None, "")]

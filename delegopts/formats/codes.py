@@ -26,6 +26,7 @@ FORMAT_CODES = {
     "F104": ("mountinfo-line", "error", "a line that is not mountinfo"),
     "F201": ("systemd-name", "error", "a BPFDelegate*= name systemd does not know"),
     "F202": ("systemd-no-private-bpf", "warning", "BPFDelegate*= without PrivateBPF=yes"),
+    "F203": ("systemd-no-private-users", "warning", "BPFDelegate*= without PrivateUsers="),
     "F301": ("command-quotes", "error", "a command line that cannot be split into words"),
     "F302": ("not-mount", "error", "a command line that is not a mount command"),
     "F303": ("option-value", "error", "a mount option without its value"),

@@ -6,8 +6,9 @@ systemd v258 added, for services (and every unit with an execution environment):
 ``delegate_*`` options. They take comma-separated names, the kernel's enumerator in
 CamelCase (``BPF_MAP_CREATE`` is ``BPFMapCreate``, ``BPF_PROG_TYPE_XDP`` is
 ``BPFProgTypeXdp``), or ``any``; an empty assignment resets the list; they only take effect
-with ``PrivateBPF=yes`` (systemd.exec(5)). Names are matched exactly, as systemd's string
-tables do.
+with ``PrivateBPF=yes`` (systemd.exec(5)), and a token can only be made from them in a user
+namespace of the service's own (``PrivateUsers=``). Names are matched exactly, as systemd's
+string tables do; an assignment with a name systemd does not know is ignored as a whole.
 
 >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
@@ -57,7 +58,8 @@ def systemd_name(name: Name) -> str:
 
 def to_systemd(options: Options) -> tuple[list[str], list[str]]:
     """The service settings that give ``options``' masks, and what they cannot express."""
-    lines = ["PrivateBPF=yes"]
+    # A token is never created in the initial user namespace: the service needs its own.
+    lines = ["PrivateBPF=yes", "PrivateUsers=yes"]
     lost: list[str] = []
     for mask in options:
         if not mask:
@@ -153,12 +155,15 @@ def scan_unit(text: str, path: str, catalog: Catalog) -> Scan:
     found: list[Found] = []
     mount: dict[str, _Setting] = {}
     private: _Setting | None = None
+    users: _Setting | None = None
     delegate: dict[OptionKind, list[_Setting]] = {}
     for section, setting in _settings(text, path, problems):
         if section == "Mount" and setting.key in ("What", "Where", "Type", "Options"):
             mount[setting.key] = setting
         elif setting.key == "PrivateBPF":
             private = setting
+        elif setting.key == "PrivateUsers":
+            users = setting
         elif setting.key in _BY_SETTING:
             kind = _BY_SETTING[setting.key]
             if not setting.value:  # an empty assignment resets the list
@@ -167,7 +172,11 @@ def scan_unit(text: str, path: str, catalog: Catalog) -> Scan:
     if "Type" in mount and mount["Type"].value == "bpf":
         found.append(_mount_found(mount, path))
     if any(settings for settings in delegate.values()):
-        found.extend(_service_found(delegate, private, path, catalog, problems))
+        found.extend(
+            _service_found(
+                delegate, private, users=users, path=path, catalog=catalog, problems=problems
+            )
+        )
     return Scan.of(found, problems)
 
 
@@ -234,6 +243,8 @@ def _setting_pieces(
 def _service_found(
     delegate: dict[OptionKind, list[_Setting]],
     private: _Setting | None,
+    *,
+    users: _Setting | None,
     path: str,
     catalog: Catalog,
     problems: list[Problem],
@@ -253,6 +264,22 @@ def _service_found(
                 first.text,
                 Span(0, len(first.key)),
                 "add PrivateBPF=yes",
+            )
+        )
+    elif users is None or users.value.lower() in _FALSE:
+        # kernel/bpf/token.c: a token is never created in the initial user namespace
+        first = settings[0]
+        problems.append(
+            Problem(
+                "warning",
+                "F203",
+                f"{first.key}= without PrivateUsers=: the service runs in the initial user "
+                "namespace, where BPF_TOKEN_CREATE always fails (EOPNOTSUPP)",
+                path,
+                first.line,
+                first.text,
+                Span(0, len(first.key)),
+                "add PrivateUsers=yes (or self, identity, managed)",
             )
         )
     ignore: frozenset[str] = frozenset()
