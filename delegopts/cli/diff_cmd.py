@@ -82,7 +82,19 @@ def _names(mask: Mask) -> dict[int, str]:
 
 
 def compare(a: Options, b: Options) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Per delegate option: bits added, removed, and kept with another name."""
+    """Per delegate option: bits added, removed, and kept with another name.
+
+    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.catalog import Catalog
+    >>> from delegopts.semantics import parse
+    >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
+    ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
+    ...     ["delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs"])]))
+    >>> change = compare(parse("delegate_cmds=map_create", catalog),
+    ...                  parse("delegate_cmds=prog_load", catalog))["delegate_cmds"]
+    >>> change["added"], change["removed"]
+    ([{'bit': 5, 'name': 'prog_load'}], [{'bit': 0, 'name': 'map_create'}])
+    """
     result: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for old, new in zip(a, b, strict=True):
         before, after = _names(old), _names(new)

@@ -89,7 +89,20 @@ def _describe(step: Step) -> str:
 
 
 def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
-    """The rows of one delegate option, from the parser's steps."""
+    """The rows of one delegate option, from the parser's steps.
+
+    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.catalog import Catalog
+    >>> from delegopts.semantics import parse
+    >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
+    ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
+    ...     ["delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs"])]))
+    >>> options = parse("delegate_cmds=prog_load:0x1", catalog)
+    >>> for row in rows_for(options.cmds, list(options.steps)):
+    ...     print(row.bits, row.label, "|", row.set_by, "|", row.kernel[:30])
+    0 map_create | number '0x1' (column 25) | kept; shown as map_create
+    5 prog_load | name 'prog_load' (column 15) | lost: the number '0x1' (column
+    """
     setter: dict[int, Step] = {}
     lost: dict[int, tuple[Step, Step]] = {}
     for step in steps:
