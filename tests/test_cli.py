@@ -485,7 +485,7 @@ delegate_cmds
         ["--btf-a", "6.12.107.btf", "--btf-b", "7.2.13.btf", "delegate_cmds=common_attrs"],
         1,
         "",
-        "A (kernel 6.12.107.btf): error: EINVAL: delegate_cmds: 'common_attrs' *(column 15)\n"
+        "A (kernel 6.12.107.btf): error: * 'common_attrs' is a command only from Linux 7.2.13 on*\n"
         "  delegate_cmds=common_attrs\n                ^^^^^^^^^^^^\n",
     ),
 ]

@@ -125,8 +125,9 @@ def _scalars(a: Options, b: Options) -> list[str]:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.errors import BTFError, OptionError
-    from delegopts.semantics import parse
+    from delegopts.errors import BTFError
+    from delegopts.formats import Found
+    from delegopts.formats.findings import check_found
 
     try:
         catalog_a = _catalog(args, "a", io)
@@ -143,11 +144,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     sides: list[Options] = []
     refused = False
     for side, text, catalog in (("A", args.a, catalog_a), ("B", text_b, catalog_b)):
-        try:
-            sides.append(parse(text, catalog))
-        except OptionError as error:
+        checked = check_found(Found.plain(text, path="", line=1), catalog, lint=False)
+        if checked.options is None:  # a name this kernel does not know, a bad number...
             refused = True
-            io.err.write(error.render(f"{side} (kernel {catalog.label})") + "\n")
+            (refusal,) = checked.problems
+            io.err.write(f"{side} (kernel {catalog.label}): {refusal.render()}\n")
+        else:
+            sides.append(checked.options)
     if refused:
         return ExitStatus.INVALID
     a, b = sides
