@@ -409,6 +409,12 @@ def test_explain(argv: list[str], status: int, stdout: str) -> None:
     assert run("explain", *K, *argv) == (status, stdout, "")
 
 
+def test_explain_names_the_first_option_that_kept_a_bit() -> None:
+    status, out, _ = run("explain", *K, "delegate_cmds=prog_load,delegate_cmds=prog_load:0x1")
+    assert status == 0
+    assert "      5  prog_load   name 'prog_load' (column 15)  kept; shown as prog_load\n" in out
+
+
 def test_explain_refusal_has_a_caret() -> None:
     status, out, err = run("explain", *K, "delegate_progs=kprobes")
     assert (status, out) == (1, "")

@@ -103,7 +103,8 @@ def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
     0 map_create | number '0x1' (column 25) | kept; shown as map_create
     5 prog_load | name 'prog_load' (column 15) | lost: the number '0x1' (column
     """
-    setter: dict[int, Step] = {}
+    setter: dict[int, Step] = {}  # the piece that set each bit still set
+    first: dict[int, Step] = {}  # the first piece that ever set it (an earlier option)
     lost: dict[int, tuple[Step, Step]] = {}
     for step in steps:
         gained = step.after & ~step.before
@@ -113,6 +114,7 @@ def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
                 lost[bit] = (setter.pop(bit), step)
             if gained >> bit & 1 and bit not in setter:
                 setter[bit] = step
+                first.setdefault(bit, step)
     names: dict[int, str] = {}
     for name in reversed(mask.enum.names):  # the first declared name of a bit is shown
         names[name.bit] = name.name
@@ -121,8 +123,8 @@ def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
     rows: list[Row] = []
     for bit in range(64):
         if mask.bits >> bit & 1:
-            setting = setter.get(bit)
-            source = _describe(setting) if setting else "an earlier occurrence"
+            setting = setter.get(bit) or first.get(bit)
+            source = _describe(setting) if setting else "(no piece recorded)"
             if not any_mask >> bit & 1:
                 status = (
                     f"dropped: beyond the kernel's {kind_noun}s (any = {any_mask:#x}); "
