@@ -5,21 +5,23 @@ the member names of structs. Every offset is checked against the buffer and ever
 low-level failure becomes one :class:`~delegopts.errors.BTFError`.
 
 Finding four enums among ~130,000 types must be fast (issue 3: 10 ms for a 5.5 MB
-vmlinux BTF). Walking every record in Python costs ~150 ms, so :meth:`BTF.find` looks the
-name up in the string section first, then searches the type section for records whose
-``name_off`` is that string's offset and whose info word has the wanted kind. Each such
-candidate must look like a sane record (size, bounds, every member name in bounds); if
-there is not exactly one candidate, or one is not sane, the full walk decides, so for
-well-formed BTF the answer is always the one the walk gives (and corrupt BTF fails the
-same way).
+vmlinux BTF). Walking every record in Python costs ~150-220 ms, so :meth:`BTF.find_many`
+looks the names up in the string section first (one regex pass for all of them), then
+searches the type section for records whose ``name_off`` is one of those offsets and
+whose info word has the wanted kind. Each such candidate must look like a sane record
+(size, bounds, every member name in bounds); if there is not exactly one candidate, or
+one is not sane, the full walk decides. The search is exhaustive (every 4-byte-aligned
+word of the type section equal to a wanted offset is looked at), so a real record is
+never missed, and for well-formed BTF the answer is always the one the walk gives; a
+corrupt record under the wanted name goes to the walk too, which reports it. Records
+found without the walk carry ``type_id`` 0: their id is not known without counting.
 
-The search itself is exhaustive, so it never misses a real record: every 4-byte-aligned
-word of the type section that equals a wanted offset is looked at. ``bytes.find`` for a
-4-byte needle runs at ~1 GB/s here (the needle's high byte is 0, the commonest byte of a
-type section, which defeats its skip loop), so the type section is seen once as a string
-of 16-bit units (:meth:`BTF._word_offsets`) where ``str.find`` of one unit is a ``memchr``
-scan, all needles in one pass. :meth:`BTF.find_many` looks several
-names up with one pass over the string section.
+Why the search is fast: ``bytes.find`` of a 4-byte needle runs at ~1 GB/s here (its high
+byte is 0, the commonest byte of a type section, which defeats its skip loop), so the
+type section is decoded as UTF-16 in small pieces where ``str.find`` of the 16-bit unit
+holding a word's low half is a ``memchr`` scan (:meth:`BTF._word_offsets`), every needle
+in one pass. And ``/sys/kernel/btf/vmlinux``, which sysfs hands out one 4 KiB page per
+``read()``, is mapped instead where the kernel allows it (:func:`read_raw`).
 
 >>> from delegopts._btfwriter import write_btf, EnumSpec
 >>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5)])])
@@ -300,10 +302,6 @@ class BTF:
             )
         stop = self._data.find(b"\0", begin + offset, end)  # the section ends with NUL
         return self._data[begin + offset : stop].decode("utf-8", "surrogateescape")
-
-    def _string_offsets(self, name: str) -> list[int]:
-        """Every offset in the string section at which the string ``name`` starts."""
-        return self._string_offsets_many([name])[name]
 
     def _string_offsets_many(self, names: Iterable[str]) -> dict[str, list[int]]:
         """For each name, every offset at which it starts, from one pass over the strings.

@@ -249,7 +249,7 @@ def load_snapshot(version: str) -> tuple[BTF, SourceInfo]:
     layers = ("snapshot",)
     info = SourceInfo(
         f"snapshot {version}", "snapshot", layers, btf.size, 0, btf.big_endian,
-        f"Linux version {version}", len(data),
+        f"Linux version {version} (a snapshot shipped with delegopts)", len(data),
     )  # fmt: skip
     return btf, info
 

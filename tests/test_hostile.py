@@ -219,7 +219,12 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A few seconds in every run; DELEGOPTS_FUZZ_EXAMPLES=100000 for a long session.
+@settings(
+    max_examples=int(os.environ.get("DELEGOPTS_FUZZ_EXAMPLES", "1000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(mutated())
 def test_fuzz_every_source_kind(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:

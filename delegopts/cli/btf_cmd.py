@@ -156,7 +156,8 @@ def _table(record: dict[str, Any], io: IO) -> None:
         ("file size", f"{record['file_size']} bytes"),
         ("BTF", f"{record['btf_size']} bytes at byte {record['btf_offset']}, "
                 f"{record['byte_order']}-endian"),
-        ("kernel", record["banner"] or "(no version string in this source)"),
+        ("release", record["release"] or "(unknown: no version string in this source)"),
+        ("banner", record["banner"] or "-"),
         ("delegation", "supported (struct bpf_mount_opts has the delegate_* members)"
          if record["delegation_supported"] else "not supported by this kernel's bpffs"),
         ("bpf_mount_opts", ", ".join(record["mount_opts_members"] or ["(absent)"])),
