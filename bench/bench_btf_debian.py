@@ -3,7 +3,7 @@
 For each package (downloaded as shared/kernels/README.md says; never committed), read:
 - the bzImage (``boot/vmlinuz-*`` or ``usr/lib/modules/*/vmlinuz``) with delegopts;
 - the vmlinux ELF inside it, extracted *without* delegopts where the tools are installed
-  (the payload cut with ``dd`` at the setup header's offsets, then ``zstd -d``/``lz4 -d``);
+  (the payload cut at the setup header's offsets, then ``zstd -d`` or ``lz4 -d``);
 - its ``.BTF`` as raw BTF, cut out *without* delegopts by ``objcopy --only-section``;
 - the complete raw BTF of the same kernel in ``../shared/kernels/VERSION.btf.xz``;
 - and the shipped snapshot ``data/btf/VERSION.btf``.
@@ -11,7 +11,11 @@ All must give identical catalogs; prints one line per path with its time and a v
 
     apt-get download linux-image-6.12.107+deb13-cloud-amd64 \\
         linux-binary-7.2.13+deb14-cloud-amd64 linux-image-6.1.0-47-cloud-amd64-unsigned
-    .venv/bin/python bench/bench_btf_debian.py DIR_WITH_THE_DEBS
+    .venv/bin/python bench/bench_btf_debian.py DIR_WITH_THE_DEBS   # searched recursively
+
+An arm64 package (``linux-image-6.12.107+deb13-cloud-arm64``, fetched with an apt
+configuration of its own for arm64) is read as its ``Image`` (BTF found without section
+headers) and as ``Image.gz``, and compared with the amd64 kernel of the same version.
 """
 
 from __future__ import annotations
@@ -84,18 +88,23 @@ def check(deb: Path, work: Path) -> bool:
         print(f"{deb.name}: no vmlinuz inside")
         return False
     image = images[0]
-    vmlinux = work / f"{deb.stem}.vmlinux"
-    how = extract_vmlinux(image, vmlinux)
-    raw = work / f"{deb.stem}.BTF"
-    subprocess.run(["objcopy", "-O", "binary", "--only-section=.BTF", str(vmlinux), str(raw)],
-                   check=True)  # fmt: skip
     _, info = load_btf(image)
     version = re.match(r"\d+\.\d+", info.release or "")
-    paths: list[tuple[str, Path | str]] = [
-        (f"bzImage ({' > '.join(info.layers)})", image),
-        (f"vmlinux ELF ({how})", vmlinux),
-        ("raw .BTF (objcopy --only-section=.BTF)", raw),
-    ]
+    raw: Path | None = None
+    paths: list[tuple[str, Path | str]] = [(f"{info.kind} ({' > '.join(info.layers)})", image)]
+    if info.kind == "arm64 Image":  # no section headers: the BTF is found by scanning
+        packed = work / f"{deb.stem}.Image.gz"
+        with packed.open("wb") as out:
+            subprocess.run(["gzip", "-c", str(image)], stdout=out, check=True)
+        paths.append(("Image.gz (gzip -c of the Image)", packed))
+    else:
+        vmlinux = work / f"{deb.stem}.vmlinux"
+        how = extract_vmlinux(image, vmlinux)
+        raw = work / f"{deb.stem}.BTF"
+        subprocess.run(["objcopy", "-O", "binary", "--only-section=.BTF", str(vmlinux),
+                        str(raw)], check=True)  # fmt: skip
+        paths.append((f"vmlinux ELF ({how})", vmlinux))
+        paths.append(("raw .BTF (objcopy --only-section=.BTF)", raw))
     shared = [p for p in SHARED.glob("*.btf.xz") if version and p.name.startswith(version[0] + ".")]
     if shared:
         paths.append((f"shared raw BTF ({shared[0].name})", shared[0]))
@@ -116,7 +125,7 @@ def check(deb: Path, work: Path) -> bool:
         verdict = "same" if got == reference else "DIFFERENT"
         print(f"  {label:<58} {seconds * 1000:7.0f} ms  {verdict}")
     same = all(got == reference for _, got, _ in results)
-    if shared:
+    if shared and raw is not None:
         import lzma
 
         identical = lzma.decompress(shared[0].read_bytes()) == raw.read_bytes()
@@ -133,7 +142,7 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
-    debs = sorted(Path(sys.argv[1]).glob("linux-*.deb"))
+    debs = sorted(Path(sys.argv[1]).glob("**/linux-*.deb"))
     if not debs:
         print(f"no linux-*.deb in {sys.argv[1]}")
         return 2
