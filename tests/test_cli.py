@@ -120,10 +120,6 @@ CHECK = [
         "fstab:18: fstab entry for /sys/fs/bpf/none: (nothing shown)\n"
         "fstab:19: fstab entry for /sys/fs/bpf/lost: delegate_cmds=map_create,delegate_maps=any\n"
         "fstab:20: fstab entry for /sys/fs/bpf/bad: delegate_cmds=any\n",
-        "fstab:20:25: error: F103 there is no filesystem type 'bpffs': mount fails with ENODEV; "
-        "write 'bpf' as the type\n"
-        "  bpffs  /sys/fs/bpf/bad  bpffs  delegate_cmds=any  0 0\n"
-        "                          ^^^^^\n"
         "fstab:15:39: warning: D101 unknown key 'delegate_cmd' is ignored: bpffs knows uid, gid, "
         "mode, delegate_cmds, delegate_maps, delegate_progs, delegate_attachs; did you mean "
         "'delegate_cmds'?\n"
@@ -133,6 +129,10 @@ CHECK = [
         "6.18.44.btf, nor 'any', nor a number; did you mean 'array'?\n"
         "  bpffs  /sys/fs/bpf/My\\040Token  bpf  delegate_maps=arary  0 0\n"
         "                                                     ^^^^^\n"
+        "fstab:20:25: error: F103 there is no filesystem type 'bpffs': mount fails with ENODEV; "
+        "write 'bpf' as the type\n"
+        "  bpffs  /sys/fs/bpf/bad  bpffs  delegate_cmds=any  0 0\n"
+        "                          ^^^^^\n"
         "6 option strings checked: 2 errors, 1 warning\n",
     ),
     (

@@ -193,20 +193,25 @@ def _where(found: Found) -> str:
 
 
 def _text(results: list[Checked], format_problems: list[Problem], io: IO) -> None:
-    for problem in format_problems:
-        io.err.write(problem.render() + "\n")
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for problem in format_problems:
-        counts[problem.severity] = counts.get(problem.severity, 0) + 1
+    """Findings in file order (file, line, column), each entry's summary after its findings."""
+    from delegopts.formats import Problem
+
+    files: dict[str, int] = {}
+    for path in [p.path for p in format_problems] + [r.found.path for r in results]:
+        files.setdefault(path, len(files))
+    events: list[tuple[tuple[int, int, int, int], Problem | Checked]] = []
+    for problem in format_problems + [p for r in results for p in r.problems]:
+        events.append(((files[problem.path], problem.line, 0, problem.column), problem))
     for result in results:
-        for problem in result.problems:
-            io.err.write(problem.render() + "\n")
-            counts[problem.severity] = counts.get(problem.severity, 0) + 1
-        if result.options is not None:
-            io.out.write(
-                f"{_where(result.found)}: {result.found.what}: "
-                f"{str(result.options) or '(nothing shown)'}\n"
-            )
+        events.append(((files[result.found.path], result.found.line, 1, 0), result))
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for _, event in sorted(events, key=lambda item: item[0]):
+        if isinstance(event, Problem):
+            io.err.write(event.render() + "\n")
+            counts[event.severity] = counts.get(event.severity, 0) + 1
+        elif event.options is not None:
+            shown = str(event.options) or "(nothing shown)"
+            io.out.write(f"{_where(event.found)}: {event.found.what}: {shown}\n")
     summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n)
     checked = len(results)
     io.err.write(
