@@ -49,6 +49,7 @@ __all__ = [
     "find_installed_image",
     "load_btf",
     "load_snapshot",
+    "release_source",
 ]
 
 RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
@@ -296,3 +297,14 @@ def find_installed_image(
         f"(installed: {', '.join(installed) or 'none'}){hint}",
         source="--kernel-release",
     )
+
+
+def release_source(release: str) -> str:
+    """Where the BTF of installed kernel ``release`` is: its image under /boot or
+    /usr/lib/modules, else, for the running kernel, ``/sys/kernel/btf/vmlinux``."""
+    try:
+        return str(find_installed_image(release))
+    except BTFError:
+        if release == os.uname().release and os.path.exists(RUNNING_KERNEL_BTF):
+            return RUNNING_KERNEL_BTF
+        raise

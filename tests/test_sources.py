@@ -184,3 +184,20 @@ def test_unreadable_targets_exit_3(argv: list[str], message: str) -> None:
     assert main(["names", *argv], stdout=out, stderr=err) == 3
     assert message in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+@pytest.mark.parametrize(("running", "status"), [(True, 0), (False, 3)])
+def test_kernel_release_of_the_running_kernel_falls_back_to_sysfs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, running: bool, status: int
+) -> None:
+    import os
+
+    monkeypatch.setattr(sources, "IMAGE_ROOTS", (str(tmp_path),))
+    monkeypatch.setattr(sources, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
+    release = os.uname().release if running else "0.0.1-not-running"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["names", "--kernel-release", release, "--json"], stdout=out, stderr=err) == status
+    if running:
+        assert json.loads(out.getvalue())["kernel"] == release
+    else:
+        assert f"no image of kernel {release}" in err.getvalue()

@@ -98,7 +98,7 @@ def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
         found, _ = sources.load_snapshot(version)
         catalog = Catalog.from_btf(found, label=version)
     elif release:
-        catalog = Catalog.from_source(sources.find_installed_image(release), label=release)
+        catalog = Catalog.from_source(sources.release_source(release), label=release)
     elif os.path.exists(sources.RUNNING_KERNEL_BTF):
         catalog = Catalog.from_source(sources.RUNNING_KERNEL_BTF, label=os.uname().release)
     else:

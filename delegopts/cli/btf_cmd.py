@@ -70,7 +70,7 @@ def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
     if args.kernel:
         return sources.load_snapshot(args.kernel)
     if args.kernel_release:
-        return sources.load_btf(sources.find_installed_image(args.kernel_release))
+        return sources.load_btf(sources.release_source(args.kernel_release))
     return sources.load_btf(args.source or sources.RUNNING_KERNEL_BTF)
 
 
