@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from delegopts._kimage import find_banner
+from delegopts.btf import MAX_RAW_BTF
 from delegopts.errors import BTFError
 
 __all__ = ["ElfBTF", "read_elf_btf"]
 
-#: Larger than any kernel's BTF (vmlinux BTF is 4-6 MB); refuses absurd section sizes.
-MAX_BTF = 256 << 20
+MAX_BTF = MAX_RAW_BTF
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 SCAN_CHUNK = 1 << 20
+#: More BTF-looking headers than this in one file is an attack, not a kernel.
+MAX_SCAN_HITS = 10_000
 # A BTF header as pahole and the kernel write it: magic, version 1, flags 0, hdr_len 24.
 _BTF_HEADS = (b"\x9f\xeb\x01\x00\x18\x00\x00\x00", b"\xeb\x9f\x01\x00\x00\x00\x00\x18")
 _BANNER = b"Linux version "
@@ -139,7 +141,10 @@ def scan_btf(stream: BinaryIO, file_size: int, *, source: str) -> tuple[int, int
     section starts and ends with NUL. The largest wins: vmlinux BTF is megabytes, the
     BTF of BPF objects embedded in the kernel (``bpf_preload``) is small.
     """
+    from delegopts.btf import MAX_RAW_BTF
+
     best: tuple[int, int] | None = None
+    hits = 0
     position = 0
     tail = b""
     while position < file_size:
@@ -152,8 +157,19 @@ def scan_btf(stream: BinaryIO, file_size: int, *, source: str) -> tuple[int, int
         for magic in _BTF_HEADS:
             at = window.find(magic)
             while at != -1:
+                hits += 1
+                if hits > MAX_SCAN_HITS:
+                    raise BTFError(
+                        f"more than {MAX_SCAN_HITS} BTF-like headers: not a kernel image",
+                        source=source,
+                        offset=base + at,
+                    )
                 found = _btf_extent(stream, base + at, file_size)
-                if found is not None and (best is None or found[1] > best[1]):
+                if (
+                    found is not None
+                    and found[1] <= MAX_RAW_BTF
+                    and (best is None or found[1] > best[1])
+                ):
                     best = found
                 at = window.find(magic, at + 1)
         tail = window[-7:]

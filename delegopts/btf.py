@@ -109,8 +109,9 @@ _TRAILER: dict[int, tuple[int, int]] = {
 }
 
 
-#: Raw BTF larger than this is refused (vmlinux BTF is 4-6 MB).
-MAX_RAW_BTF = 256 << 20
+#: BTF larger than this is refused wherever it is found (vmlinux BTF is 4-6 MB, an
+#: allyesconfig kernel's some 20 MB): a hostile header cannot make us read gigabytes.
+MAX_RAW_BTF = 128 << 20
 _SYSFS_BTF = "/sys/kernel/btf/"
 
 

@@ -158,6 +158,11 @@ IMAGE_CASES: list[tuple[str, bytes, str, int | None]] = [
     ("lzo", patched(IMAGE, payload_start(IMAGE), "<9s", b"\x89LZO\x00\r\n\x1a\n"),
      "LZO-compressed images are not supported", None),
     ("arm64 Image without BTF", write_arm64_image(b""), "no BTF header found", None),
+    ("arm64 Image of BTF headers", write_arm64_image(b"\x9f\xeb\x01\x00\x18\0\0\0" * 10_001),
+     "more than 10000 BTF-like headers", None),
+    ("arm64 Image with a 3 GB BTF header",
+     write_arm64_image(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, 3 << 30, 3 << 30, 1)),
+     "no BTF header found", None),
 ]  # fmt: skip
 
 
