@@ -9,6 +9,14 @@ Input is read in 1 MiB chunks and output written as it comes, each step bounded,
 decompression bomb stops at ``limit`` bytes with one :class:`~delegopts.errors.BTFError`
 instead of filling memory or disk.
 
+Memory is what each format's decoder must keep: 32 KiB for gzip, ~4 MiB for bzip2, the
+dictionary for xz/lzma (32 MiB in kernel builds), one 8 MiB block and its input for LZ4
+legacy (python-lz4 copies its output once more), and the window for zstd: kernels are
+compressed with ``zstd -22 --ultra`` from a pipe, so the frame declares a 128 MiB window
+and no content size, and the decoder holds everything it has written so far (about the
+size of the vmlinux, 55-62 MB). Only decoding into the output file itself would avoid
+that, which no Python zstd binding offers.
+
 >>> import gzip, io
 >>> out = io.BytesIO()
 >>> decompress("gzip", io.BytesIO(gzip.compress(b"vmlinux" * 3)), out, source="x")
