@@ -91,3 +91,27 @@ def test_tails_and_prefixes(names: list[str], wanted: str, found: str | None) ->
     result = btf.find_enum(wanted)
     assert (result and result.name) == found
     assert same(btf.find_many([(wanted, KIND_ENUM)]), btf._walk_find([(wanted, KIND_ENUM)]))
+
+
+@pytest.mark.parametrize("with_pair", [False, True])
+@pytest.mark.parametrize("big_endian", [False, True])
+def test_units_in_the_surrogate_range(with_pair: bool, big_endian: bool) -> None:
+    """Name offsets whose low half is a UTF-16 surrogate (0xd902), and a word that decodes
+    as a surrogate pair (which merges two units and needs the mapped decoding)."""
+    value = 0xDC00D800 if not big_endian else 0xD800DC00
+    blob = write_btf(
+        [
+            EnumSpec("p" * (0xD900 - 2), [("V", value if with_pair else 7)]),
+            EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5)]),
+        ],
+        big_endian=big_endian,
+    )
+    btf = BTF.from_bytes(blob)
+    assert btf._string_offsets_many(["bpf_cmd"])["bpf_cmd"] == [0xD902]
+    found = btf.find_enum("bpf_cmd")
+    assert found is not None
+    assert [(e.name, e.value) for e in found.enumerators] == [
+        ("BPF_MAP_CREATE", 0),
+        ("BPF_PROG_LOAD", 5),
+    ]
+    assert found.type_id == 0  # found by the fast path, not the walk
