@@ -259,12 +259,11 @@ def find_installed_image(
     release: str, roots: Sequence[str | os.PathLike[str]] | None = None
 ) -> Path:
     """The image of the installed kernel ``release``: a vmlinux if one is installed
-    (no decompression), else its vmlinuz; BTFError listing what was tried otherwise.
+    (no decompression), else its vmlinuz; BTFError naming the installed ones otherwise.
     """
     if not release or "/" in release or release in (".", ".."):
         raise BTFError(f"not a kernel release: {release!r}", source="--kernel-release")
     roots = IMAGE_ROOTS if roots is None else roots
-    tried: list[Path] = []
     for root in map(Path, roots):
         for relative in (
             f"vmlinux-{release}",
@@ -276,7 +275,6 @@ def find_installed_image(
             f"Image-{release}",
         ):
             candidate = root / relative
-            tried.append(candidate)
             if candidate.is_file():
                 return candidate
     installed = sorted(
