@@ -162,7 +162,16 @@ def _banner(version: str | None) -> str | None:
 
 def _raw(stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:
     btf = BTF(read_raw(stream, path), source=path)
-    return btf, SourceInfo(path, layers[0], layers, btf.size, 0, btf.big_endian, None, size)
+    banner = _running_banner() if os.path.realpath(path) == RUNNING_KERNEL_BTF else None
+    return btf, SourceInfo(path, layers[0], layers, btf.size, 0, btf.big_endian, banner, size)
+
+
+def _running_banner() -> str | None:
+    """The running kernel's banner: /proc/version is ``linux_banner`` itself."""
+    try:
+        return Path("/proc/version").read_text("ascii", "replace").strip() or None
+    except OSError:
+        return None
 
 
 def _elf(stream: BinaryIO, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:

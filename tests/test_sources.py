@@ -201,3 +201,13 @@ def test_kernel_release_of_the_running_kernel_falls_back_to_sysfs(
         assert json.loads(out.getvalue())["kernel"] == release
     else:
         assert f"no image of kernel {release}" in err.getvalue()
+
+
+def test_the_running_kernels_btf_carries_its_release() -> None:
+    import os
+
+    if not os.path.exists(sources.RUNNING_KERNEL_BTF):
+        pytest.skip("the running kernel has no /sys/kernel/btf/vmlinux")
+    btf, info = sources.load_btf(sources.RUNNING_KERNEL_BTF)
+    assert (info.kind, info.release) == ("raw BTF", os.uname().release)
+    assert btf.find_enum("bpf_cmd") is not None
