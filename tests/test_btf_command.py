@@ -48,6 +48,7 @@ def test_info_json(tmp_path: Path, name: str, data: bytes, expected: dict[str, o
     assert {key: record[key] for key in expected} == expected
     assert record["schema"] == 1
     assert record["btf_size"] == len(BLOB)
+    assert record["types"] == 5  # the INT the struct needs, three enums, the struct
     assert record["byte_order"] == "little"
     assert record["enums"]["bpf_cmd"] == {
         "kind": "ENUM", "size": 4, "enumerators": 3, "names": 2, "guard": 6, "any_mask": "0x3f",
@@ -142,3 +143,17 @@ def test_names_json_lists_every_kind() -> None:
         "cgroup_storage_deprecated": ["cgroup_storage"],
         "percpu_cgroup_storage_deprecated": ["percpu_cgroup_storage"],
     }
+
+
+def test_info_checks_every_record(tmp_path: Path) -> None:
+    """A record that no lookup reads is still checked: info walks them all."""
+    import struct
+
+    blob = bytearray(BLOB)
+    unrelated = 24 + 16 + 12 + 3 * 8  # header, INT, bpf_cmd with its 3 enumerators
+    struct.pack_into("<I", blob, unrelated + 4, (25 << 24) | 1)  # kind 25 does not exist
+    path = tmp_path / "corrupt.btf"
+    path.write_bytes(bytes(blob))
+    status, _, err = run("btf", "info", str(path))
+    assert status == 3
+    assert err == f"delegopts: {path}: unknown BTF kind 25 at byte {unrelated + 4}\n"

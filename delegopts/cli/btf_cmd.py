@@ -132,6 +132,7 @@ def describe(btf: BTF, info: SourceInfo) -> dict[str, Any]:
         "btf_size": info.btf_size,
         "byte_order": "big" if info.big_endian else "little",
         "type_section_size": btf.type_section_size,
+        "types": sum(btf.count_types().values()),  # walks every record: validates them all
         "string_section_size": btf.string_section_size,
         "banner": info.banner,
         "release": info.release,
@@ -155,7 +156,7 @@ def _table(record: dict[str, Any], io: IO) -> None:
         ("kind", " > ".join(record["layers"])),
         ("file size", f"{record['file_size']} bytes"),
         ("BTF", f"{record['btf_size']} bytes at byte {record['btf_offset']}, "
-                f"{record['byte_order']}-endian"),
+                f"{record['byte_order']}-endian, {record['types']} types (all checked)"),
         ("release", record["release"] or "(unknown: no version string in this source)"),
         ("banner", record["banner"] or "-"),
         ("delegation", "supported (struct bpf_mount_opts has the delegate_* members)"
