@@ -1,0 +1,64 @@
+"""The wheel holds every package, the grammars and the snapshots.
+
+A package missing from pyproject's list still imports from a source checkout and from an
+editable install, and only breaks ``pip install .``: these tests catch that here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _listed() -> set[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return set(config["tool"]["setuptools"]["packages"])
+
+
+def test_every_package_directory_is_listed() -> None:
+    found = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "delegopts").rglob("__init__.py")
+    }
+    assert found <= _listed()
+    assert {"delegopts.grammars", "delegopts.btfdata"} <= _listed()
+
+
+@pytest.mark.parametrize(
+    ("package", "suffix"), [("delegopts.grammars", ".lark"), ("delegopts.btfdata", ".btf")]
+)
+def test_data_is_reachable_as_package_resources(package: str, suffix: str) -> None:
+    names = [entry.name for entry in resources.files(package).iterdir()]
+    assert any(name.endswith(suffix) for name in names), names
+
+
+def test_built_wheel_contents(tmp_path: Path) -> None:
+    """Build the wheel (no network: setuptools is already installed) and look inside."""
+    build = pytest.importorskip("setuptools.build_meta")
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        wheel = build.build_wheel(str(tmp_path))
+    finally:
+        os.chdir(cwd)
+    names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
+    for required in (
+        "delegopts/cli/__init__.py",
+        "delegopts/cli/_main.py",
+        "delegopts/formats/__init__.py",
+        "delegopts/lint/__init__.py",
+        "delegopts/py.typed",
+        "delegopts/grammars/options.lark",
+        "delegopts/grammars/fstab.lark",
+        "delegopts/btfdata/6.18.44.btf",
+        "delegopts/btfdata/README.md",
+    ):
+        assert required in names
