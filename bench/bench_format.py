@@ -31,7 +31,7 @@ def _rate(corpus: list[str], work: Callable[[str], object]) -> float:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
-    rounds = 3
+    rounds = 5
     catalog = Catalog.running_kernel()
     corpus = list(option_strings(catalog, count, seed=11))
     parse("delegate_cmds=any", catalog)  # build the parser once, as any long-lived tool does

@@ -67,6 +67,10 @@ class OptionKind(enum.Enum):
     PROGS = "delegate_progs"
     ATTACHS = "delegate_attachs"
 
+    # Members are singletons: identity hashing is exact, and unlike Enum's own __hash__
+    # (Python code hashing the name) it costs nothing on the parse path's dict lookups.
+    __hash__ = object.__hash__
+
     @property
     def key(self) -> str:
         """The mount option key, e.g. ``delegate_cmds``."""

@@ -80,26 +80,34 @@ class OptionError(DelegoptsError, ValueError):
 
     ``errno_name`` is what mount(2) would return (``EINVAL`` or ``ERANGE``), ``span``
     where in ``source`` the offending piece is, ``suggestion`` a replacement if one is known.
-    ``suggestion`` may be given as a function, called once when first asked for: finding a
-    close name costs more than the rest of the parse, and callers that only need the errno
-    never pay for it.
+    ``message`` and ``suggestion`` may be given as functions, called once when first asked
+    for: explaining a refused name (which option it belongs to, which kernel has it, what
+    is close to it) costs more than the rest of the parse, and callers that only need the
+    errno, such as a validator running over thousands of strings, never pay for it.
     """
 
     def __init__(
         self,
-        message: str,
+        message: str | Callable[[], str],
         *,
         source: str,
         span: Span,
         errno_name: str = "EINVAL",
         suggestion: str | Callable[[], str | None] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__()
+        self._message = message
         self.source = source
         self.span = span
         self.errno_name = errno_name
         self._suggestion = suggestion
+
+    @property
+    def message(self) -> str:
+        """Why the kernel refuses the piece."""
+        if callable(self._message):
+            self._message = self._message()
+        return self._message
 
     @property
     def suggestion(self) -> str | None:
@@ -107,6 +115,13 @@ class OptionError(DelegoptsError, ValueError):
         if callable(self._suggestion):
             self._suggestion = self._suggestion()
         return self._suggestion
+
+    @property
+    def args(self) -> tuple[str]:  # type: ignore[override]
+        return (self.message,)
+
+    def __repr__(self) -> str:
+        return f"OptionError({self.message!r}, column={self.column}, errno={self.errno_name})"
 
     @property
     def column(self) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
 from delegopts.diagnostics import Diagnostic
@@ -109,17 +109,24 @@ class Mask:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """How one piece of a delegate value changed the mask (for ``explain``)."""
+class Step(NamedTuple):
+    """How one piece ``[start, end)`` of a delegate value changed the mask (for ``explain``).
+
+    A named tuple: one is made for every item of every parsed string.
+    """
 
     kind: OptionKind
     text: str
-    span: Span
+    start: int
+    end: int
     action: str  # "any", "name" or "number"
     name: Name | None
     before: int
     after: int
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -170,10 +177,11 @@ class Options:
         """The filesystem part of the /proc/mounts options field, without a leading comma."""
         pieces = scalar_pieces(self.uid, self.gid, self.mode)
         if "delegate_cmds" in self.catalog.keys:
-            for mask in self:
-                value = str(mask)
-                if value:
-                    pieces.append(f"{mask.kind.key}={value}")
+            for mask in (self.cmds, self.maps, self.progs, self.attachs):
+                if mask.bits:
+                    value = str(mask)
+                    if value:
+                        pieces.append(f"{mask.kind.key}={value}")
         return ",".join(pieces)
 
     def to_json(self) -> dict[str, Any]:

@@ -29,8 +29,8 @@ everything surprising but accepted becomes a :class:`~delegopts.diagnostics.Diag
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from delegopts._kstrtox import NumberError, detect_base, kstrtouint, kstrtoull
 from delegopts.catalog import (
@@ -56,27 +56,34 @@ VFS_FLAGS = frozenset(
     {"ro", "rw", "sync", "async", "dirsync", "lazytime", "nolazytime", "mand", "nomand"}
 )
 _SCALARS = ("uid", "gid", "mode")
+_KINDS = tuple(OptionKind)  # iterating the Enum class itself runs Python code each time
 
 
-@dataclass
 class _State:
-    source: str
-    catalog: Catalog
-    uid: int = 0
-    gid: int = 0
-    mode: int = 0o777
-    masks: dict[OptionKind, int] = field(default_factory=lambda: dict.fromkeys(OptionKind, 0))
-    seen: dict[str, Span] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    last_delegate: OptionKind | None = None
+    """What the kernel has stored so far while it walks one option string."""
+
+    # A plain slotted class: one is made per parsed string, on the hot path.
+    __slots__ = ("catalog", "diagnostics", "gid", "last_delegate", "masks", "mode", "seen",
+                 "source", "steps", "uid")  # fmt: skip
+
+    def __init__(self, source: str, catalog: Catalog) -> None:
+        self.source = source
+        self.catalog = catalog
+        self.uid = 0
+        self.gid = 0
+        self.mode = 0o777
+        self.masks: dict[OptionKind, int] = dict.fromkeys(_KINDS, 0)
+        self.seen: dict[str, Span] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.steps: list[Step] = []
+        self.last_delegate: OptionKind | None = None
 
     def warn(self, code: Code, message: str, span: Span, fix: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, fix))
 
     def fail(
         self,
-        message: str,
+        message: str | Callable[[], str],
         span: Span,
         *,
         errno_name: str = "EINVAL",
@@ -96,13 +103,14 @@ def parse(text: str, catalog: Catalog) -> Options:
     data = _mount_data(text, state)
     for piece in split_options(data):
         _piece(piece, state)
-    masks = {kind: Mask(kind, bits, catalog[kind]) for kind, bits in state.masks.items()}
+    bits, enums = state.masks, catalog.enums
+    cmds, maps, progs, attachs = (Mask(kind, bits[kind], enums[kind]) for kind in _KINDS)
     return Options(
         catalog,
-        masks[OptionKind.CMDS],
-        masks[OptionKind.MAPS],
-        masks[OptionKind.PROGS],
-        masks[OptionKind.ATTACHS],
+        cmds,
+        maps,
+        progs,
+        attachs,
         state.uid,
         state.gid,
         state.mode,
@@ -216,7 +224,7 @@ def _scalar(piece: Piece, key: str, value: str, state: _State) -> None:
     try:
         number = kstrtouint(value, base)
     except NumberError as error:
-        span = Span(piece.value_span.start + error.position, piece.value_span.start + error.end)
+        span = Span(piece.value_start + error.position, piece.value_start + error.end)
         if not value:
             span = piece.span
         kind_of = "an octal number" if base == 8 else "a number from 0 to 4294967294"
@@ -262,10 +270,14 @@ def _delegate(piece: Piece, kind: OptionKind, value: str, state: _State) -> None
         name = enum.lookup(item.text) if item.kind == "symbol" else None
         if item.kind == "any":
             mask = U64
-            state.steps.append(Step(kind, item.text, item.span, "any", None, before, mask))
+            state.steps.append(
+                Step(kind, item.text, item.start, item.end, "any", None, before, mask)
+            )
         elif name is not None:
             mask |= 1 << name.bit
-            state.steps.append(Step(kind, item.text, item.span, "name", name, before, mask))
+            state.steps.append(
+                Step(kind, item.text, item.start, item.end, "name", name, before, mask)
+            )
             _name_notes(item, name, enum, state)
         else:
             mask = _number(item, kind, enum, state)
@@ -277,7 +289,9 @@ def _delegate(piece: Piece, kind: OptionKind, value: str, state: _State) -> None
                     item.span,
                     f"put the number first ({item.text}:{lost}) or drop it",
                 )
-            state.steps.append(Step(kind, item.text, item.span, "number", None, before, mask))
+            state.steps.append(
+                Step(kind, item.text, item.start, item.end, "number", None, before, mask)
+            )
         consumed.append(item)
     if mask & enum.any_mask == 0:  # nothing the kernel keeps
         state.warn(
@@ -313,13 +327,20 @@ def _number(item: Item, kind: OptionKind, enum: EnumCatalog, state: _State) -> i
         number = kstrtoull(item.text, 0)
     except NumberError as error:
         if item.kind == "number":
-            span = Span(item.span.start + error.position, item.span.start + error.end)
+            span = Span(item.start + error.position, item.start + error.end)
             raise state.fail(
                 f"{kind.key}: {error.reason}", span, errno_name=error.errno_name
             ) from error
-        message, suggestion = _not_a_name(item, kind, enum, state)
-        span = item.span if item.text else Span(item.span.start, item.span.start + 1)
-        raise state.fail(message, span, suggestion=suggestion) from error
+        # Explained only when the message is read (see OptionError): validators that only
+        # need the errno skip the work.
+        explain = functools.cache(lambda: _not_a_name(item, kind, enum, state))
+
+        def suggestion() -> str | None:
+            fix = explain()[1]
+            return fix() if callable(fix) else fix
+
+        span = item.span if item.text else Span(item.start, item.start + 1)
+        raise state.fail(lambda: explain()[0], span, suggestion=suggestion) from error
     base, _ = detect_base(item.text)
     if base == 8 and number > 7:
         state.warn(
@@ -386,7 +407,7 @@ def _not_a_name(
     newer = newer_name_note(kind, text, state.catalog.label)
     if newer is not None:
         return where + newer, None
-    for other in OptionKind:
+    for other in _KINDS:
         other_enum = state.catalog[other]
         if other is not kind and (other_enum.lookup(text) or _without_prefix(text, other_enum)):
             return (where + f"{text!r} is a {other.noun} ({other.key}), not a {kind.noun}", None)

@@ -14,9 +14,8 @@ delegate values included.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from delegopts.errors import OptionError, Span
 
@@ -26,32 +25,55 @@ if TYPE_CHECKING:
 __all__ = ["Item", "Piece", "grammar_text", "split_options"]
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One colon-separated piece of a delegate value.
+# Item and Piece are immutable records made for every token of every parsed string: named
+# tuples cost a third of a frozen dataclass to build, and their spans are made only when
+# asked for (a diagnostic, an error, explain).
+
+
+class Item(NamedTuple):
+    """One colon-separated piece of a delegate value, at ``[start, end)``.
 
     ``kind`` is ``any``, ``symbol``, ``number``, ``other`` or ``empty``.
     """
 
     kind: str
     text: str
-    span: Span
+    start: int
+    end: int
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """One comma-separated piece: ``key`` (None if empty), whether ``=`` follows, ``value``.
 
-    ``items`` holds the ``:``-separated items of a ``delegate_*`` value, else None.
+    The piece is ``[start, end)``, its key ``[start, key_end)``, its value
+    ``[value_start, end)``. ``items`` holds the ``:``-separated items of a ``delegate_*``
+    value, else None.
     """
 
     key: str | None
     has_equals: bool
     value: str | None
-    span: Span
-    key_span: Span
-    value_span: Span
+    start: int
+    key_end: int
+    value_start: int
+    end: int
     items: tuple[Item, ...] | None = None
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+    @property
+    def key_span(self) -> Span:
+        return Span(self.start, self.key_end)
+
+    @property
+    def value_span(self) -> Span:
+        return Span(self.value_start, self.end)
 
     @property
     def text(self) -> str:
@@ -70,66 +92,47 @@ def _end(token: Token) -> int:
 class _Builder:
     """Callbacks run by the LALR parser as it reduces (no tree is built)."""
 
-    def item(self, children: list[Token]) -> Token | None:
-        return children[0] if children else None
+    def delegate(self, children: list[Token]) -> Piece:
+        return _delegate(children)
 
-    def item_colon(self, children: list[Token]) -> Token:
-        return children[0]
+    def plain(self, children: list[Token]) -> Piece:
+        return _plain(children)
 
-    def delegate(self, children: list[Any]) -> tuple[str, list[Any]]:
-        return ("delegate", children)
+    def start(self, children: list[Piece]) -> list[Piece]:
+        return children
 
-    def plain(self, children: list[Token]) -> tuple[str, list[Any]]:
-        return ("plain", children)
 
-    def start(self, children: list[Any]) -> list[Piece]:
-        pieces: list[Piece] = []
-        start = 0
-        for child in children:
-            if getattr(child, "type", None) == "COMMA":
-                start = _end(child)
-                continue
-            form, tokens = child
-            pieces.append(
-                self._delegate(tokens) if form == "delegate" else self._plain(tokens, start)
-            )
-        return pieces
+def _key(token: Token) -> tuple[str, int]:
+    """A key token's text and start, without the "," that a C_ token starts with."""
+    start = token.start_pos or 0
+    if token.type.startswith("C_"):
+        return str(token)[1:], start + 1
+    return str(token), start
 
-    def _plain(self, tokens: list[Token], start: int) -> Piece:
-        if not tokens:
-            return Piece(None, False, None, Span(start, start), Span(start, start),
-                         Span(start, start))  # fmt: skip
-        head = tokens[0]
-        value = str(tokens[1]) if len(tokens) > 1 else None
-        end = _end(tokens[-1])
-        if head.type == "KEY":
-            return Piece(str(head), False, None, Span(start, end), Span(start, end),
-                         Span(end, end))  # fmt: skip
-        key_end = _end(head) - 1  # KEY_EQUALS includes the "="
-        return Piece(
-            key=str(head)[:-1] or None,
-            has_equals=True,
-            value=value or "",
-            span=Span(start, end),
-            key_span=Span(start, key_end),
-            value_span=Span(key_end + 1, end),
-        )
 
-    def _delegate(self, children: list[Any]) -> Piece:
-        key = children[0]  # DELEGATE_KEY includes the "="
-        items = [_item(token) for token in children[1:-1]]  # each with its ":"
-        start = items[-1].span.end + 1 if items else _end(key)
-        items.append(_last_item(children[-1], start))
-        end = items[-1].span.end
-        return Piece(
-            key=str(key)[:-1],
-            has_equals=True,
-            value=":".join(item.text for item in items),
-            span=Span(key.start_pos or 0, end),
-            key_span=Span(key.start_pos or 0, _end(key) - 1),
-            value_span=Span(_end(key), end),
-            items=tuple(items),
-        )
+def _plain(tokens: list[Token]) -> Piece:
+    if not tokens or tokens[0].type == "COMMA":  # an empty piece
+        start = _end(tokens[0]) if tokens else 0
+        return Piece(None, False, None, start, start, start, start)
+    text, start = _key(tokens[0])
+    end = _end(tokens[-1])
+    if not text.endswith("="):  # KEY: a flag
+        return Piece(text, False, None, start, end, end, end)
+    key_end = start + len(text) - 1
+    value = str(tokens[1]) if len(tokens) > 1 else ""
+    return Piece(text[:-1] or None, True, value, start, key_end, key_end + 1, end)
+
+
+def _delegate(children: list[Token]) -> Piece:
+    text, start = _key(children[0])  # DELEGATE_KEY includes the "="
+    value_start = start + len(text)
+    last = children[-1] if len(children) > 1 and children[-1].type in _KINDS else None
+    items = [_item(token) for token in children[1 : -1 if last is not None else None]]
+    after = items[-1].end + 1 if items else value_start  # after the last ":"
+    items.append(_last_item(last, after))
+    end = items[-1].end
+    value = ":".join([item.text for item in items])
+    return Piece(text[:-1], True, value, start, value_start - 1, value_start, end, tuple(items))
 
 
 _KINDS = {"ANY": "any", "SYMBOL": "symbol", "NUMBER": "number", "OTHER": "other"}
@@ -140,13 +143,13 @@ def _item(token: Token) -> Item:
     start = token.start_pos or 0
     text = str(token)[:-1]
     kind = _KINDS[token.type[: -len("_COLON")]] if text else "empty"
-    return Item(kind, text, Span(start, start + len(text)))
+    return Item(kind, text, start, start + len(text))
 
 
 def _last_item(token: Token | None, start: int) -> Item:
     if token is None:
-        return Item("empty", "", Span(start, start))
-    return Item(_KINDS[token.type], str(token), Span(token.start_pos or 0, _end(token)))
+        return Item("empty", "", start, start)
+    return Item(_KINDS[token.type], str(token), token.start_pos or 0, _end(token))
 
 
 @functools.cache
