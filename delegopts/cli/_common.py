@@ -18,6 +18,7 @@ __all__ = [
     "JSON_SCHEMA",
     "ExitStatus",
     "UsageError",
+    "add_lint_options",
     "add_target",
     "catalog_for",
     "dump_json",
@@ -45,6 +46,18 @@ class UsageError(Exception):
 class IO:
     out: TextIO
     err: TextIO
+
+
+def add_lint_options(parser: argparse.ArgumentParser) -> None:
+    """``--ignore`` and ``--no-lint``, the same for every command that prints findings."""
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="leave out findings with this code or name (repeat, or CODE,CODE)",
+    )
+    parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from delegopts.cli._common import IO, ExitStatus, UsageError
+from delegopts.errors import BTFError
 
 __all__ = ["build_parser", "run"]
 
@@ -46,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(arguments: list[str], io: IO) -> int:
-    """Parse ``arguments`` and run the command; every failure becomes an exit status."""
+    """Parse ``arguments`` and run the command; every failure becomes an exit status.
+
+    Commands let :class:`~delegopts.errors.BTFError` and ``FileNotFoundError`` through:
+    both are reported here, once, as unreadable input (exit status 3).
+    """
     show_traceback = "--traceback" in arguments
     try:
         parser = build_parser()
@@ -66,6 +71,10 @@ def run(arguments: list[str], io: IO) -> int:
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
+    except (BTFError, FileNotFoundError) as error:
+        # Any command: the target kernel's BTF, or an input file, cannot be read.
+        io.err.write(f"delegopts: {error}\n")
+        return ExitStatus.UNREADABLE
     except Exception as error:
         if show_traceback:
             raise

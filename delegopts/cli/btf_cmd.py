@@ -19,7 +19,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
-from delegopts.errors import BTFError
 
 if TYPE_CHECKING:
     from delegopts.btf import BTF
@@ -75,14 +74,10 @@ def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    try:
-        btf, info = _load(args)
-        if args.btf_action == "slim":
-            return _slim(btf, info, args.output, io)
-        record = describe(btf, info)
-    except BTFError as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
+    btf, info = _load(args)
+    if args.btf_action == "slim":
+        return _slim(btf, info, args.output, io)
+    record = describe(btf, info)
     if args.json:
         dump_json(record, io)
     else:

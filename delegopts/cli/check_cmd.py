@@ -12,6 +12,7 @@ from delegopts.cli._common import (
     JSON_SCHEMA,
     ExitStatus,
     UsageError,
+    add_lint_options,
     add_target,
     catalog_for,
     dump_json,
@@ -73,14 +74,7 @@ def register(commands: Any) -> None:
     ):
         parser.add_argument(flag, action="append", default=[], metavar="FILE", help=what)
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
-    parser.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="leave out findings with this code or name (repeat, or CODE,CODE)",
-    )
-    parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
+    add_lint_options(parser)
     parser.add_argument("--json", action="store_true", help="one JSON document for CI")
     add_target(parser)
     parser.set_defaults(run=run)
@@ -158,7 +152,6 @@ def _fails(problem: Problem, strict: bool) -> bool:
 def run(args: argparse.Namespace, io: IO) -> int:
     if not (args.inputs or args.options or args.fstab or args.unit or args.mountinfo or args.incus):
         raise UsageError("delegopts check: nothing to check (give INPUT, -o, --fstab, --unit...)")
-    from delegopts.errors import BTFError
     from delegopts.formats.findings import check_found
 
     catalogs: list[Catalog] = []
@@ -169,12 +162,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return catalogs[0]
 
     ignore = ignored(args)
-    try:
-        scans = _scans(args, catalog_of)
-        catalog = catalog_of()
-    except (BTFError, FileNotFoundError) as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
+    scans = _scans(args, catalog_of)
+    catalog = catalog_of()
     results: list[Checked] = []
     format_problems = [p for s in scans for p in s.problems if p.code not in ignore]
     for found in (f for s in scans for f in s.found):

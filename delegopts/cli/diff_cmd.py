@@ -125,21 +125,16 @@ def _scalars(a: Options, b: Options) -> list[str]:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.errors import BTFError
     from delegopts.formats import Found
     from delegopts.formats.findings import check_found
 
-    try:
-        catalog_a = _catalog(args, "a", io)
-        same = (args.btf_a, args.kernel_a, args.no_btf_a) == (
-            args.btf_b,
-            args.kernel_b,
-            args.no_btf_b,
-        )
-        catalog_b = catalog_a if same else _catalog(args, "b", io)
-    except BTFError as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
+    catalog_a = _catalog(args, "a", io)
+    same = (args.btf_a, args.kernel_a, args.no_btf_a) == (
+        args.btf_b,
+        args.kernel_b,
+        args.no_btf_b,
+    )
+    catalog_b = catalog_a if same else _catalog(args, "b", io)
     text_b = args.a if args.b is None else args.b
     sides: list[Options] = []
     refused = False

@@ -10,6 +10,7 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
+    add_lint_options,
     add_target,
     catalog_for,
     dump_json,
@@ -38,14 +39,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("options", metavar="OPTIONS", help="a bpffs option string")
     parser.add_argument("--json", action="store_true", help="JSON with a schema version")
-    parser.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="leave out diagnostics with this code",
-    )
-    parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
+    add_lint_options(parser)
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -175,15 +169,10 @@ def _merge(rows: list[Row]) -> list[Row]:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.errors import BTFError
     from delegopts.formats import Found
     from delegopts.formats.findings import check_found
 
-    try:
-        catalog = catalog_for(args, io)
-    except BTFError as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
+    catalog = catalog_for(args, io)
     from delegopts.cli.check_cmd import ignored
 
     ignore = ignored(args)

@@ -16,7 +16,7 @@ from delegopts.cli._common import (
     dump_json,
     read_lines,
 )
-from delegopts.errors import BTFError, OptionError
+from delegopts.errors import OptionError
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -159,9 +159,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("delegopts format: give option strings or -f FILE (not both)")
     from delegopts.semantics import parse
 
+    catalog = catalog_for(args, io)
+    inputs: list[tuple[str, int | None, str]]
     try:
-        catalog = catalog_for(args, io)
-        inputs: list[tuple[str, int | None, str]]
         if args.source == "json":
             inputs = [
                 (name, line, _from_json(text, name)) for name, line, text in inputs_of(args, io)
@@ -172,9 +172,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
             inputs = [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
         else:
             inputs = [("", None, text) for text in args.options]
-    except (BTFError, FileNotFoundError) as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
     except _SettingsError as error:
         io.err.write(f"{error}\n")
         return ExitStatus.INVALID

@@ -16,7 +16,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
-from delegopts.errors import BTFError
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog, EnumCatalog
@@ -53,11 +52,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.catalog import OptionKind
 
-    try:
-        catalog = catalog_for(args, io)
-    except BTFError as error:
-        io.err.write(f"delegopts: {error}\n")
-        return ExitStatus.UNREADABLE
+    catalog = catalog_for(args, io)
     kinds = [OptionKind[_KINDS[args.kind]]] if args.kind else list(OptionKind)
     record = {
         "schema": JSON_SCHEMA,

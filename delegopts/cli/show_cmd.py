@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
+from delegopts.cli._common import (
+    IO,
+    JSON_SCHEMA,
+    ExitStatus,
+    add_lint_options,
+    add_target,
+    catalog_for,
+    dump_json,
+)
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -50,20 +58,12 @@ def register(commands: Any) -> None:
         help=f"a copy of /proc/self/mountinfo or /proc/mounts (default {MOUNTINFO})",
     )
     parser.add_argument("--json", action="store_true", help="JSON with a schema version")
-    parser.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="leave out warnings with this code",
-    )
-    parser.add_argument("--no-lint", action="store_true", help="only the kernel's own warnings")
+    add_lint_options(parser)
     add_target(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.errors import BTFError
     from delegopts.formats.findings import check_found
     from delegopts.formats.mountinfo import scan_mounts
 
@@ -72,9 +72,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
         catalog = catalog_for(args, io)
     except OSError as error:
         io.err.write(f"delegopts: {args.mountinfo}: cannot read: {error.strerror}\n")
-        return ExitStatus.UNREADABLE
-    except BTFError as error:
-        io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE
     scan, mounts = scan_mounts(text, args.mountinfo)
     from delegopts.cli.check_cmd import ignored
