@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from delegopts.errors import OptionError, Span
 
 if TYPE_CHECKING:
-    from lark import Lark, Token
+    from delegopts._lalr import TextParser, Token
 
 __all__ = ["Item", "Piece", "grammar_text", "split_options"]
 
@@ -153,23 +153,20 @@ def _last_item(token: Token | None, start: int) -> Item:
 
 
 @functools.cache
-def _parser() -> Lark:
-    from lark import Lark, Transformer
+def _parser() -> TextParser:
+    from delegopts._lalr import build
 
-    class _Callbacks(_Builder, Transformer):  # type: ignore[type-arg]
-        pass
-
-    return Lark(grammar_text("options"), parser="lalr", transformer=_Callbacks())
+    return build("options", _Builder())
 
 
 def split_options(text: str) -> list[Piece]:
     """Split a mount data string into pieces with their positions."""
-    from lark.exceptions import UnexpectedInput
+    from delegopts._lalr import ParseError
 
     try:
         pieces = cast(list[Piece], _parser().parse(text))  # the transformer's start() result
-    except UnexpectedInput as error:  # the grammar accepts every string; this guards bugs
-        column = error.pos_in_stream if error.pos_in_stream not in (None, -1) else len(text)
+    except ParseError as error:  # the grammar accepts every string; this guards bugs
+        column = error.pos
         raise OptionError(
             "cannot split this text into pieces", source=text, span=Span(column, column + 1)
         ) from error

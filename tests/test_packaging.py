@@ -31,7 +31,12 @@ def test_every_package_directory_is_listed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("package", "suffix"), [("delegopts.grammars", ".lark"), ("delegopts.btfdata", ".btf")]
+    ("package", "suffix"),
+    [
+        ("delegopts.grammars", ".lark"),
+        ("delegopts.grammars", ".tables.json"),
+        ("delegopts.btfdata", ".btf"),
+    ],
 )
 def test_data_is_reachable_as_package_resources(package: str, suffix: str) -> None:
     names = [entry.name for entry in resources.files(package).iterdir()]
@@ -56,9 +61,12 @@ def test_built_wheel_contents(tmp_path: Path) -> None:
         "delegopts/formats/__init__.py",
         "delegopts/lint/__init__.py",
         "delegopts/py.typed",
-        "delegopts/grammars/options.lark",
-        "delegopts/grammars/fstab.lark",
         "delegopts/btfdata/6.18.44.btf",
         "delegopts/btfdata/README.md",
     ):
         assert required in names
+    # every grammar and the parse tables compiled from it (without them, each process
+    # would fall back to building the parser with Lark: correct, but slow to start)
+    grammars = sorted(path.name for path in (ROOT / "grammars").iterdir() if path.is_file())
+    assert any(name.endswith(".tables.json") for name in grammars)
+    assert {f"delegopts/grammars/{name}" for name in grammars} <= names

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from delegopts.errors import DelegoptsError, Span
 
 if TYPE_CHECKING:
-    from lark import Lark
+    from delegopts._lalr import TextParser
 
 __all__ = ["LineSyntaxError", "Node", "parse_line"]
 
@@ -53,26 +53,24 @@ class _ToNode:
 
 
 @functools.cache
-def _parser(name: str) -> Lark:
-    from lark import Lark
+def _parser(name: str) -> TextParser:
+    from delegopts._lalr import build
 
-    from delegopts.syntax import grammar_text
-
-    return Lark(grammar_text(name), parser="lalr", transformer=_ToNode(), start="start")
+    return build(name, _ToNode())
 
 
 def parse_line(name: str, text: str) -> Node:
     """Parse one line (trailing blanks removed) with ``grammars/<name>.lark``."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput
+    from delegopts._lalr import ParseError
 
     line = text.rstrip(" \t\r\n")
     try:
-        node: Node = _parser(name).parse(line)  # type: ignore[assignment]
-    except UnexpectedCharacters as error:
-        column = error.pos_in_stream or 0
-        raise LineSyntaxError(f"unexpected {line[column]!r}", Span(column, column + 1)) from error
-    except UnexpectedInput as error:
-        at = error.pos_in_stream
-        column = len(line) if at is None or at == -1 else at
+        node: Node = _parser(name).parse(line)
+    except ParseError as error:
+        column = error.pos
+        if error.kind == "characters":
+            raise LineSyntaxError(
+                f"unexpected {line[column]!r}", Span(column, column + 1)
+            ) from error
         raise LineSyntaxError("the line ends too early", Span(column, column + 1)) from error
     return node

@@ -1,0 +1,110 @@
+"""Compile a grammar in ``grammars/`` into the tables :mod:`delegopts._lalr` runs.
+
+Lark does all the work: it reads the ``.lark`` file, builds the LALR parse table and the
+contextual lexer, and this module writes down what they decided: for every parser state
+the actions and the terminals its lexer tries (in Lark's order), for every rule how its
+children are filtered and which callback receives them. The tables are committed as
+``grammars/<name>.tables.json``; ``tools/gen_parse_tables.py`` writes them and a test
+checks that they are what this module makes from the grammars, so the ``.lark`` files
+stay the only source of truth.
+
+Only the features the project's grammars use are exported; anything else (``%ignore``,
+``[...]`` placeholders, templates, ambiguity) is refused with an error here, at build time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TABLE_FORMAT", "compile_tables"]
+
+#: Bumped when the layout of the tables changes; the runtime refuses other versions.
+TABLE_FORMAT = 1
+
+
+def compile_tables(grammar: str) -> dict[str, Any]:
+    """The tables for one grammar's text (start symbol ``start``)."""
+    from lark import Lark
+    from lark.grammar import Terminal
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = Lark(grammar, parser="lalr", lexer="contextual", maybe_placeholders=False)
+    if lark.ignore_tokens:
+        raise ValueError("%ignore is not supported by delegopts._lalr")
+    frontend = lark.parser
+    table = frontend.parser._parse_table
+    # Lark numbers states and orders rules differently from one process to the next (set
+    # iteration under hash randomization). Renumber both canonically, so that the same
+    # grammar always gives the same file: rules by their text, states breadth-first from
+    # the start state, following symbols in sorted order.
+    rules = sorted(lark.rules, key=lambda rule: (rule.origin.name, str(rule), rule.alias or ""))
+    rule_index = {rule: index for index, rule in enumerate(rules)}
+    start = table.start_states["start"]
+    number = {start: 0}
+    queue = [start]
+    for state in queue:
+        for _, (action, arg) in sorted(table.states[state].items()):
+            if action is Shift and arg not in number:
+                number[arg] = len(number)
+                queue.append(arg)
+    if len(number) != len(table.states):
+        raise ValueError("parse table has states the start state does not reach")
+
+    states: dict[str, dict[str, list[int]]] = {}
+    for state, actions in sorted(table.states.items(), key=lambda item: number[item[0]]):
+        states[str(number[state])] = {
+            symbol: [0, number[arg]] if action is Shift else [1, rule_index[arg]]
+            for symbol, (action, arg) in sorted(actions.items())
+        }
+
+    exported_rules = []
+    for rule in rules:
+        if rule.options.template_source is not None or rule.options.empty_indices:
+            raise ValueError(f"rule {rule} uses a feature delegopts._lalr does not run")
+        keep = [
+            [index, int(not symbol.is_term and symbol.name.startswith("_"))]
+            for index, symbol in enumerate(rule.expansion)
+            if rule.options.keep_all_tokens
+            or not (isinstance(symbol, Terminal) and symbol.filter_out)
+        ]
+        filtered = len(keep) < len(rule.expansion) or any(expand for _, expand in keep)
+        exported_rules.append(
+            {
+                "origin": rule.origin.name,
+                "callback": rule.alias or rule.origin.name,
+                "size": len(rule.expansion),
+                "keep": keep if filtered else None,
+                "expand1": bool(rule.options.expand1 and not rule.alias),
+            }
+        )
+
+    lexer = frontend.lexer
+    lexers: dict[str, list[str]] = {}
+    unless: dict[str, dict[str, list[str]]] = {}
+    for state, basic in sorted(lexer.lexers.items(), key=lambda item: number[item[0]]):
+        scanner = basic.scanner  # built on first use: this is Lark's own ordering
+        names = [terminal.name for terminal in scanner.terminals]
+        lexers[str(number[state])] = names
+        for retyped, callback in basic.callback.items():
+            inner = getattr(callback, "scanner", None)
+            if inner is None:
+                raise ValueError(f"lexer callback on {retyped} is not supported")
+            unless.setdefault(str(number[state]), {})[retyped] = [t.name for t in inner.terminals]
+    root = lexer.root_lexer.scanner
+    return {
+        "format": TABLE_FORMAT,
+        "grammar": grammar,
+        "terminals": {t.name: t.pattern.to_regexp() for t in lark.terminals},
+        "strings": {
+            t.name: t.pattern.value
+            for t in lark.terminals
+            if type(t.pattern).__name__ == "PatternStr"
+        },
+        "root": [terminal.name for terminal in root.terminals],
+        "lexers": lexers,
+        "unless": unless,
+        "rules": exported_rules,
+        "states": states,
+        "start": number[start],
+        "end": number[table.end_states["start"]],
+    }
