@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from typing import Any, Protocol
+
+from delegopts._resources import read_bytes, read_text
 
 __all__ = ["ParseError", "Parser", "TextParser", "Token", "build", "load"]
 
 TABLE_FORMAT = 1  # the layout delegopts._tablegen writes
+_GRAMMARS = "delegopts.grammars"
 
 
 class Token(str):
@@ -223,10 +225,9 @@ class Parser:
 
 def load(name: str, transformer: object | None = None) -> Parser | None:
     """The parser for ``grammars/<name>.lark`` from its shipped tables, or None if stale."""
-    grammars = resources.files("delegopts.grammars")
     try:
-        tables = json.loads(grammars.joinpath(f"{name}.tables.json").read_text("utf-8"))
-        grammar = grammars.joinpath(f"{name}.lark").read_text("utf-8")
+        tables = json.loads(read_bytes(_GRAMMARS, f"{name}.tables.json"))
+        grammar = read_text(_GRAMMARS, f"{name}.lark")
     except (OSError, ValueError):
         return None
     if tables.get("format") != TABLE_FORMAT or tables.get("grammar") != grammar:
@@ -240,9 +241,8 @@ class _LarkParser:
     def __init__(self, name: str, callbacks: object | None) -> None:
         from lark import Lark
 
-        grammar = resources.files("delegopts.grammars").joinpath(f"{name}.lark")
         self._lark = Lark(
-            grammar.read_text("utf-8"),
+            read_text(_GRAMMARS, f"{name}.lark"),
             parser="lalr",
             transformer=_WithDefault(callbacks),
             maybe_placeholders=False,

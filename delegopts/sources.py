@@ -31,7 +31,6 @@ or ``/usr/lib/modules``; :func:`load_snapshot` reads a shipped snapshot.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -227,6 +226,8 @@ def _unpack(
     if payload.declared_size is not None:
         cap = min(limit, payload.declared_size)
     stream.seek(payload.offset)
+    import tempfile  # only kernel images need a scratch file (and it costs start-up)
+
     with tempfile.TemporaryFile(prefix="delegopts-") as out:
         written = decompress(
             found, stream, out, source=path, length=payload.length, limit=cap,

@@ -14,7 +14,6 @@ delegate values included.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from delegopts.errors import OptionError, Span
@@ -82,7 +81,9 @@ class Piece(NamedTuple):
 
 def grammar_text(name: str) -> str:
     """The text of ``grammars/<name>.lark``, read as package data."""
-    return resources.files("delegopts.grammars").joinpath(f"{name}.lark").read_text("utf-8")
+    from delegopts._resources import read_text
+
+    return read_text("delegopts.grammars", f"{name}.lark")
 
 
 def _end(token: Token) -> int:

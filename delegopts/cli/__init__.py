@@ -13,10 +13,12 @@ path, and heavy imports (lark, rich) happen inside the commands that need them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
 
+TYPE_CHECKING = False  # not typing's: importing typing costs --version more than all else
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, TextIO
+
     from delegopts.cli._common import ExitStatus
 
 __all__ = ["ExitStatus", "main"]

@@ -1,7 +1,7 @@
 """Check one :class:`Found` option string for a kernel: every finding, placed in its file.
 
-The kernel's refusal (:class:`~delegopts.errors.OptionError`), the parser's diagnostics and,
-when the :mod:`delegopts.lint` module is installed, its cross-option rules all become
+The kernel's refusal (:class:`~delegopts.errors.OptionError`), the parser's diagnostics and
+the cross-option rules of :mod:`delegopts.lint` all become
 :class:`Problem` records on the source line, minus the codes the user ignores.
 
 >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
@@ -19,8 +19,6 @@ a:1:15: error: EINVAL delegate_cmds: 'prog_lod' is not a command ... did you mea
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,18 +44,10 @@ class Checked:
         return self.options is not None
 
 
-def lint_diagnostics(options: Options) -> tuple[Diagnostic, ...] | None:
-    """What :func:`delegopts.lint.lint` says (the parser's diagnostics and its own rules),
-    or None when that optional module is not there."""
-    if importlib.util.find_spec("delegopts.lint") is None:
-        return None
-    try:
-        module = importlib.import_module("delegopts.lint")
-    except ImportError:  # being written, or installed without its parts: no lint findings
-        return None
-    lint = getattr(module, "lint", None)
-    if lint is None:
-        return None
+def lint_diagnostics(options: Options) -> tuple[Diagnostic, ...]:
+    """What :func:`delegopts.lint.lint` says: the parser's diagnostics and its own rules."""
+    from delegopts.lint import lint  # imported when a command has options to lint
+
     return tuple(lint(options))
 
 
@@ -98,14 +88,9 @@ def _refusal(found: Found, error: OptionError, catalog: Catalog) -> Problem:
 
 
 def _classify(error: OptionError, catalog: Catalog) -> Diagnostic | None:
-    if importlib.util.find_spec("delegopts.lint") is None:
-        return None
-    try:
-        module = importlib.import_module("delegopts.lint")
-    except ImportError:
-        return None
-    classify = getattr(module, "classify_error", None)
-    return None if classify is None else classify(error, catalog)
+    from delegopts.lint import classify_error
+
+    return classify_error(error, catalog)
 
 
 def check_found(
@@ -119,8 +104,7 @@ def check_found(
         options = parse(found.options, catalog)
     except OptionError as error:
         return Checked(found, None, (_refusal(found, error, catalog),))
-    linted = lint_diagnostics(options) if lint else None
-    diagnostics = options.diagnostics if linted is None else linted
+    diagnostics = lint_diagnostics(options) if lint else options.diagnostics
     problems: list[Problem] = []
     for problem in (problem_of(found, d) for d in diagnostics):
         if problem.code not in skip and problem not in problems:  # lint may repeat the parser's
