@@ -118,7 +118,6 @@ class Parser:
 
     def __init__(self, tables: dict[str, Any], transformer: object | None = None) -> None:
         self._terminals: dict[str, str] = tables["terminals"]
-        self._strings: dict[str, str] = tables["strings"]
         self._lexer_names: dict[int, list[str]] = {
             int(state): names for state, names in tables["lexers"].items()
         }
@@ -166,7 +165,9 @@ class Parser:
         kind = match.lastgroup
         value = match.group()
         for name in self._unless.get(state, {}).get(kind, ()):
-            if value == self._strings[name]:
+            # a keyword the regex terminal also matches, retyped as Lark does: the value
+            # matches the keyword's pattern up to "$" (flags such as "any"i included)
+            if re.match(f"(?:{self._terminals[name]})$", value):
                 kind = name
                 break
         return Token(kind, value, pos)

@@ -95,11 +95,6 @@ def compile_tables(grammar: str) -> dict[str, Any]:
         "format": TABLE_FORMAT,
         "grammar": grammar,
         "terminals": {t.name: t.pattern.to_regexp() for t in lark.terminals},
-        "strings": {
-            t.name: t.pattern.value
-            for t in lark.terminals
-            if type(t.pattern).__name__ == "PatternStr"
-        },
         "root": [terminal.name for terminal in root.terminals],
         "lexers": lexers,
         "unless": unless,

@@ -132,3 +132,30 @@ def test_lark_fallback_without_callbacks_builds_nodes(monkeypatch: pytest.Monkey
     tables = runtime.build("fstab")
     monkeypatch.setattr(runtime, "load", lambda *_: None)
     assert runtime.build("fstab").parse(line) == tables.parse(line)
+
+
+# No grammar of the project has a keyword that a regex terminal also matches; this one
+# does (Lark then retypes the regex's token), case-insensitively too, so that part of the
+# runtime is held to Lark's behaviour as well.
+KEYWORDS = r"""
+start: item ("," item)*
+item: "any"i -> any_
+    | "none" -> none
+    | WORD
+WORD: /[a-z]+/i
+"""
+
+
+@pytest.mark.parametrize(
+    "text", ["any", "ANY,Any", "none", "NONE", "anyway,nonesuch", "x,any,none", "any,", "1", ""]
+)
+def test_keywords_inside_a_regex_terminal_are_retyped_as_lark_does(text: str) -> None:
+    from lark import Lark
+
+    from delegopts._lalr import Parser
+
+    theirs = Lark(KEYWORDS, parser="lalr", transformer=_ToNode(), maybe_placeholders=False)
+    tables = json.loads(json.dumps(compile_tables(KEYWORDS)))  # as it would be shipped
+    assert tables["unless"], "the grammar no longer exercises Lark's keyword retyping"
+    ours = Parser(tables, _ToNode())
+    assert _our_outcome(ours, text) == _lark_outcome(theirs, text)
