@@ -70,3 +70,25 @@ def test_built_wheel_contents(tmp_path: Path) -> None:
     grammars = sorted(path.name for path in (ROOT / "grammars").iterdir() if path.is_file())
     assert any(name.endswith(".tables.json") for name in grammars)
     assert {f"delegopts/grammars/{name}" for name in grammars} <= names
+
+
+def test_package_files_read_without_a_loader_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loader with no get_data (exotic importers): the same bytes, via importlib.resources."""
+    import delegopts.grammars
+
+    from delegopts._resources import read_bytes
+
+    class _NoGetData:  # the package's own loader, less get_data
+        def __init__(self, inner: object) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            if name == "get_data":
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+    direct = read_bytes("delegopts.grammars", "options.lark")
+    spec = delegopts.grammars.__spec__
+    monkeypatch.setattr(spec, "loader", _NoGetData(spec.loader))
+    assert read_bytes("delegopts.grammars", "options.lark") == direct
+    assert direct == (ROOT / "grammars" / "options.lark").read_bytes()
