@@ -10,12 +10,13 @@ decompression bomb stops at ``limit`` bytes with one :class:`~delegopts.errors.B
 instead of filling memory or disk.
 
 Memory is what each format's decoder must keep: 32 KiB for gzip, ~4 MiB for bzip2, the
-dictionary for xz/lzma (32 MiB in kernel builds), one 8 MiB block and its input for LZ4
-legacy (python-lz4 copies its output once more), and the window for zstd: kernels are
-compressed with ``zstd -22 --ultra`` from a pipe, so the frame declares a 128 MiB window
-and no content size, and the decoder holds everything it has written so far (about the
-size of the vmlinux, 55-62 MB). Only decoding into the output file itself would avoid
-that, which no Python zstd binding offers.
+dictionary for xz/lzma (32 MiB in kernel builds). For zstd and LZ4 legacy, where the
+output is a real file and the system's libzstd/liblz4 load, :mod:`delegopts._native`
+decodes into the mapped file itself (zstd's window is then the file, not memory; LZ4
+holds one compressed block and one 8 MiB output block). Otherwise the Python bindings
+decode: python-lz4 holds each block twice, and python-zstandard keeps everything it has
+written (kernels are compressed with ``zstd -22 --ultra`` from a pipe: the frame
+declares a 128 MiB window and no content size), about the size of the vmlinux.
 
 >>> import gzip, io
 >>> out = io.BytesIO()
@@ -104,12 +105,24 @@ class _Sink:
     def write(self, data: bytes) -> None:
         self.written += len(data)
         if self.written > self.limit:
-            raise BTFError(
-                f"{self.name} data decompresses past {self.limit} bytes: refusing it as a "
-                "decompression bomb (no kernel image is that large)",
-                source=self.source,
-            )
+            raise self.bomb()
         self.out.write(data)
+
+    def bomb(self) -> BTFError:
+        return BTFError(
+            f"{self.name} data decompresses past {self.limit} bytes: refusing it as a "
+            "decompression bomb (no kernel image is that large)",
+            source=self.source,
+        )
+
+    def native(self, engine: Callable[..., int], *args: object) -> None:
+        """Run a :mod:`delegopts._native` decoder writing into the output file itself."""
+        from delegopts._native import Bomb
+
+        try:
+            self.written = engine(*args, self.limit)
+        except Bomb:
+            raise self.bomb() from None
 
 
 def _zlib(src: _Limited, sink: _Sink) -> None:
@@ -143,6 +156,12 @@ def _stdlib(make: Callable[[], lzma.LZMADecompressor | bz2.BZ2Decompressor]) -> 
 
 
 def _zstd(src: _Limited, sink: _Sink) -> None:
+    from delegopts._native import decoder
+
+    native = decoder("zstd", sink.out)
+    if native is not None:
+        sink.native(native, src.read)
+        return
     import zstandard
 
     engine = zstandard.ZstdDecompressor(max_window_size=1 << 27)
@@ -155,9 +174,8 @@ def _zstd(src: _Limited, sink: _Sink) -> None:
         sink.write(out)
 
 
-def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
-    import lz4.block  # type: ignore[import-untyped]
-
+def _lz4_blocks(reader: _Limited) -> Iterator[bytes]:
+    """The compressed blocks of an LZ4 legacy stream, each checked against the format."""
     if struct.unpack("<I", reader.read(4))[0] != _LZ4_LEGACY_MAGIC:
         raise ValueError("not an LZ4 legacy frame")
     while True:
@@ -172,6 +190,19 @@ def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
         block = reader.read(size)
         if len(block) < size:
             raise EOFError(f"LZ4 block of {size} bytes is cut short at {len(block)}")
+        yield block
+
+
+def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
+    from delegopts._native import decoder
+
+    native = decoder("lz4", sink.out)
+    if native is not None:
+        sink.native(native, _lz4_blocks(reader), _LZ4_LEGACY_BLOCK)
+        return
+    import lz4.block  # type: ignore[import-untyped]
+
+    for block in _lz4_blocks(reader):
         out = lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
         del block  # hold one block and its output at a time, never two
         sink.write(out)

@@ -1,0 +1,228 @@
+"""Decode zstd and LZ4 legacy with the system's libzstd and liblz4, into the output file itself.
+
+The Python bindings keep what their APIs make them keep. python-zstandard's streaming
+decoder keeps a window as large as everything it has written when a frame declares a
+huge window and no content size (Debian's kernels: 128 MiB, ``zstd -22 --ultra`` from a
+pipe), so about 60 MB for a vmlinux; python-lz4 holds each 8 MiB legacy block twice.
+The C libraries can write into a buffer the caller owns: libzstd then uses that buffer
+as its window (``ZSTD_d_stableOutBuffer``) and liblz4 decodes a block straight into it.
+Here that buffer is the output file, mapped shared; what lies behind the last few MiB
+is unmapped as decoding goes on (``MADV_DONTNEED``). The data stays in the file (in the
+page cache, as every codec's output does) and a zstd match that reaches back faults its
+page in again, so the process itself holds a few MiB, not the whole kernel.
+
+Where a library cannot be loaded (another system, an old libzstd without the stable
+output buffer) or the output is not a real file, :func:`decoder` returns None and the
+Python binding does the work.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import mmap
+import os
+import stat
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+__all__ = ["Bomb", "decoder"]
+
+_KEEP = 4 << 20  # bytes behind the write position left mapped (zstd matches are mostly near)
+_ZSTD_READ = 16 << 10  # compressed bytes per call: ~100 KiB of output between unmaps
+_ZSTD_D_WINDOW_LOG_MAX = 100
+_ZSTD_D_STABLE_OUT_BUFFER = 1001  # ZSTD_d_experimentalParam2 in zstd.h
+_ZSTD_WINDOW_LOG_MAX = 27  # 128 MiB, the largest window a kernel image uses
+_ZSTD_DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall in zstd_errors.h
+
+
+class Bomb(Exception):
+    """The data decompresses past the capacity the caller allows."""
+
+
+class _Buffer(ctypes.Structure):
+    """``ZSTD_inBuffer`` and ``ZSTD_outBuffer``: a pointer, its size, the position in it."""
+
+    _fields_ = (("ptr", ctypes.c_void_p), ("size", ctypes.c_size_t), ("pos", ctypes.c_size_t))
+
+
+def _load(name: str) -> ctypes.CDLL | None:
+    path = ctypes.util.find_library(name) or f"lib{name}.so.1"
+    try:
+        return ctypes.CDLL(path)
+    except OSError:
+        return None
+
+
+@functools.cache
+def _libzstd() -> ctypes.CDLL | None:
+    lib = _load("zstd")
+    if lib is None:
+        return None
+    lib.ZSTD_createDCtx.restype = ctypes.c_void_p
+    lib.ZSTD_createDCtx.argtypes = ()
+    lib.ZSTD_freeDCtx.restype = ctypes.c_size_t
+    lib.ZSTD_freeDCtx.argtypes = (ctypes.c_void_p,)
+    lib.ZSTD_DCtx_setParameter.restype = ctypes.c_size_t
+    lib.ZSTD_DCtx_setParameter.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
+    lib.ZSTD_decompressStream.restype = ctypes.c_size_t
+    lib.ZSTD_decompressStream.argtypes = (
+        ctypes.c_void_p,
+        ctypes.POINTER(_Buffer),
+        ctypes.POINTER(_Buffer),
+    )
+    lib.ZSTD_isError.restype = ctypes.c_uint
+    lib.ZSTD_isError.argtypes = (ctypes.c_size_t,)
+    lib.ZSTD_getErrorCode.restype = ctypes.c_int
+    lib.ZSTD_getErrorCode.argtypes = (ctypes.c_size_t,)
+    lib.ZSTD_getErrorName.restype = ctypes.c_char_p
+    lib.ZSTD_getErrorName.argtypes = (ctypes.c_size_t,)
+    # a library without the stable output buffer would keep its own window: not worth it
+    dctx = lib.ZSTD_createDCtx()
+    try:
+        if lib.ZSTD_isError(lib.ZSTD_DCtx_setParameter(dctx, _ZSTD_D_STABLE_OUT_BUFFER, 1)):
+            return None
+    finally:
+        lib.ZSTD_freeDCtx(dctx)
+    return lib
+
+
+@functools.cache
+def _liblz4() -> ctypes.CDLL | None:
+    lib = _load("lz4")
+    if lib is None:
+        return None
+    lib.LZ4_decompress_safe.restype = ctypes.c_int
+    lib.LZ4_decompress_safe.argtypes = (
+        ctypes.c_char_p,
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_int,
+    )
+    return lib
+
+
+class _MappedFile:
+    """``capacity`` bytes of the output file mapped shared, for a decoder to write into."""
+
+    def __init__(self, out: BinaryIO, capacity: int) -> None:
+        self._fd = out.fileno()
+        self.capacity = capacity
+        os.ftruncate(self._fd, capacity)  # sparse: only what is written takes space
+        self._map = mmap.mmap(self._fd, capacity, mmap.MAP_SHARED, mmap.PROT_WRITE | mmap.PROT_READ)
+        self._view = (ctypes.c_char * capacity).from_buffer(self._map)
+        self.address = ctypes.addressof(self._view)
+
+    def release_before(self, position: int) -> None:
+        """Unmap every page wholly before ``position - _KEEP`` (the file keeps the data)."""
+        end = (max(position - _KEEP, 0) // mmap.PAGESIZE) * mmap.PAGESIZE
+        if end:
+            self._map.madvise(mmap.MADV_DONTNEED, 0, end)
+
+    def close(self, size: int) -> None:
+        """Unmap, and cut the file to the ``size`` bytes written."""
+        del self._view
+        self._map.close()
+        os.ftruncate(self._fd, size)
+        os.lseek(self._fd, size, os.SEEK_SET)
+
+
+_Read = Callable[[int], bytes]
+
+
+def _zstd(lib: ctypes.CDLL, read: _Read, out: _MappedFile) -> int:
+    dctx = lib.ZSTD_createDCtx()
+    if not dctx:
+        raise MemoryError("ZSTD_createDCtx failed")
+    try:
+        for parameter, value in (
+            (_ZSTD_D_WINDOW_LOG_MAX, _ZSTD_WINDOW_LOG_MAX),
+            (_ZSTD_D_STABLE_OUT_BUFFER, 1),
+        ):
+            _zstd_check(lib, lib.ZSTD_DCtx_setParameter(dctx, parameter, value))
+        output = _Buffer(out.address, out.capacity, 0)
+        while chunk := read(_ZSTD_READ):
+            source = ctypes.create_string_buffer(chunk, len(chunk))
+            given = _Buffer(ctypes.addressof(source), len(chunk), 0)
+            while given.pos < given.size:
+                hint = lib.ZSTD_decompressStream(dctx, ctypes.byref(output), ctypes.byref(given))
+                if lib.ZSTD_isError(hint) and lib.ZSTD_getErrorCode(hint) == _ZSTD_DST_TOO_SMALL:
+                    raise Bomb()  # the next block would end past the capacity
+                _zstd_check(lib, hint)
+                out.release_before(output.pos)
+                if hint == 0:  # the end of the frame: what follows is not read
+                    return int(output.pos)
+                if output.pos == out.capacity:
+                    raise Bomb()
+        raise EOFError("compressed data ends before the end of its frame")
+    finally:
+        lib.ZSTD_freeDCtx(dctx)
+
+
+def _zstd_check(lib: ctypes.CDLL, code: int) -> None:
+    if lib.ZSTD_isError(code):
+        raise ValueError(lib.ZSTD_getErrorName(code).decode("ascii", "replace"))
+
+
+def _lz4_legacy(
+    lib: ctypes.CDLL, blocks: Iterator[bytes], block_size: int, out: _MappedFile
+) -> int:
+    position = 0
+    for block in blocks:
+        room = min(block_size, out.capacity - position)
+        size = lib.LZ4_decompress_safe(block, out.address + position, len(block), room)
+        if size < 0:
+            if room < block_size and _lz4_fits(lib, block, block_size):
+                raise Bomb()  # a valid block that would end past the capacity
+            raise ValueError(f"corrupt LZ4 block at output byte {position}")
+        position += size
+        out.release_before(position + _KEEP)  # legacy blocks never refer to earlier ones
+    return position
+
+
+def _lz4_fits(lib: ctypes.CDLL, block: bytes, block_size: int) -> bool:
+    scratch = ctypes.create_string_buffer(block_size)
+    return bool(lib.LZ4_decompress_safe(block, scratch, len(block), block_size) >= 0)
+
+
+def decoder(codec: str, out: BinaryIO) -> Callable[..., int] | None:
+    """A decoder for ``codec`` writing into ``out``'s own pages, or None where there is none.
+
+    The decoder takes ``(source, capacity)`` for zstd, where ``source(n)`` reads up to
+    ``n`` compressed bytes, or ``(blocks, block_size, capacity)`` for LZ4 legacy; it returns
+    the bytes written, leaves ``out`` cut to them and positioned after them, and raises
+    :class:`Bomb` past ``capacity``, ValueError or EOFError on corrupt or truncated data.
+    """
+    try:
+        if out.tell() != 0 or not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
+            return None
+    except (OSError, ValueError):  # io.BytesIO and other streams without a file
+        return None
+    if codec == "zstd" and (zstd := _libzstd()) is not None:
+
+        def run_zstd(source: _Read, capacity: int) -> int:
+            return _mapped(out, capacity, lambda mapped: _zstd(zstd, source, mapped))
+
+        return run_zstd
+    if codec == "lz4" and (lz4 := _liblz4()) is not None:
+
+        def run_lz4(blocks: Iterator[bytes], block_size: int, capacity: int) -> int:
+            return _mapped(
+                out, capacity, lambda mapped: _lz4_legacy(lz4, blocks, block_size, mapped)
+            )
+
+        return run_lz4
+    return None
+
+
+def _mapped(out: BinaryIO, capacity: int, run: Callable[[_MappedFile], int]) -> int:
+    if capacity <= 0:
+        raise Bomb()
+    mapped = _MappedFile(out, capacity)
+    written = 0
+    try:
+        written = run(mapped)
+    finally:
+        mapped.close(written)
+    return written

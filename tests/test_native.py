@@ -1,0 +1,136 @@
+"""The system-library decoders give the Python bindings' bytes, and keep the process small.
+
+delegopts._native decodes zstd and LZ4 legacy straight into the mapped output file and
+unmaps what lies behind; these tests hold it to the original data, including zstd matches
+that reach back past the unmapped part, and to the same errors as the bindings.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import tempfile
+
+import pytest
+
+from delegopts import _native
+from delegopts._decompress import decompress
+from delegopts._imagewriter import compress
+from delegopts.errors import BTFError
+
+LIBRARIES = {"zstd": _native._libzstd, "lz4": _native._liblz4}
+
+
+def _needs(codec: str) -> None:
+    if LIBRARIES[codec]() is None:
+        pytest.skip(f"the system's lib{codec} cannot be loaded (or lacks what is needed)")
+
+
+def _far_repeats() -> bytes:
+    """20 MiB whose second half repeats random bytes of the first, ~10 MiB back."""
+    rng = random.Random(7)
+    first = rng.randbytes(5 << 20) + bytes(5 << 20)
+    return first + first[: 5 << 20] + rng.randbytes(1 << 20) + first[3 << 20 : 7 << 20]
+
+
+def _zstd_long_window(data: bytes) -> bytes:
+    """As kernels are compressed: a huge window, long matches, no content size."""
+    import zstandard
+
+    parameters = zstandard.ZstdCompressionParameters.from_level(
+        3, window_log=27, enable_ldm=True, write_content_size=False
+    )
+    return zstandard.ZstdCompressor(compression_params=parameters).compress(data)
+
+
+def _decode(codec: str, compressed: bytes, limit: int = 64 << 20) -> bytes:
+    with tempfile.TemporaryFile() as out:
+        written = decompress(codec, io.BytesIO(compressed), out, source="t", limit=limit)
+        assert out.tell() == written
+        out.seek(0)
+        return out.read()
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_decodes_what_was_compressed(codec: str) -> None:
+    _needs(codec)
+    data = _far_repeats()
+    compressed = _zstd_long_window(data) if codec == "zstd" else compress("lz4", data)
+    with tempfile.TemporaryFile() as out:
+        assert _native.decoder(codec, out) is not None
+    assert _decode(codec, compressed) == data
+
+
+def test_zstd_matches_reach_back_past_the_unmapped_pages() -> None:
+    _needs("zstd")
+    data = _far_repeats()
+    compressed = _zstd_long_window(data)
+    # the repeats cost almost nothing: the matches really go ~10 MiB back
+    assert len(compressed) < len(data) // 2
+    assert _decode("zstd", compressed) == data
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_a_stream_that_is_not_a_file_uses_the_binding(codec: str) -> None:
+    assert _native.decoder(codec, io.BytesIO()) is None
+    data = b"vmlinux" * 1000
+    out = io.BytesIO()
+    decompress(codec, io.BytesIO(compress(codec, data)), out, source="t")
+    assert out.getvalue() == data
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+@pytest.mark.parametrize("limit", [1, 4096, (1 << 20) + 1])
+def test_output_past_the_limit_is_a_bomb(codec: str, limit: int) -> None:
+    _needs(codec)
+    with pytest.raises(BTFError, match="decompression bomb"):
+        _decode(codec, compress(codec, bytes(2 << 20)), limit=limit)
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_output_exactly_at_the_limit_is_not_a_bomb(codec: str) -> None:
+    _needs(codec)
+    data = bytes(range(256)) * 8192
+    assert _decode(codec, compress(codec, data), limit=len(data)) == data
+
+
+def _binding_outcome(codec: str, compressed: bytes) -> bytes | str:
+    out = io.BytesIO()  # not a file: the Python binding decodes
+    try:
+        decompress(codec, io.BytesIO(compressed), out, source="t", limit=64 << 20)
+    except BTFError:
+        return "refused"
+    return out.getvalue()
+
+
+def _native_outcome(codec: str, compressed: bytes) -> bytes | str:
+    try:
+        return _decode(codec, compressed)
+    except BTFError:
+        return "refused"
+
+
+@pytest.mark.parametrize("codec", ["zstd", "lz4"])
+def test_corrupt_data_gets_what_the_binding_gets(codec: str) -> None:
+    _needs(codec)
+    whole = compress(codec, random.Random(3).randbytes(1 << 20) * 2)
+    rng = random.Random(codec)
+    # a reserved bit of the zstd frame header, or an LZ4 block that is cut inside itself
+    broken = bytearray(whole)
+    broken[4 if codec == "zstd" else 8] |= 0x08 if codec == "zstd" else 0x7F
+    damaged = [bytes(broken)]
+    for _ in range(40):  # block headers near the start, and anywhere
+        at = rng.randrange(4, 64) if len(damaged) % 2 else rng.randrange(4, len(whole) - 8)
+        damaged.append(whole[:at] + rng.randbytes(8) + whole[at + 8 :])
+    outcomes = [(_native_outcome(codec, data), _binding_outcome(codec, data)) for data in damaged]
+    assert [ours == theirs for ours, theirs in outcomes] == [True] * len(damaged)
+    assert any(ours == "refused" for ours, _ in outcomes)
+
+
+@pytest.mark.parametrize("cut", [5, 9, 13, 1 << 19, -1])
+def test_a_truncated_zstd_frame_is_refused(cut: int) -> None:
+    """Stricter than python-zstandard's stream reader, which returns what it had."""
+    _needs("zstd")
+    whole = compress("zstd", random.Random(3).randbytes(1 << 20) * 2)
+    with pytest.raises(BTFError, match="ends before the end of its frame"):
+        _decode("zstd", whole[:cut])
