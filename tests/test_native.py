@@ -134,3 +134,16 @@ def test_a_truncated_zstd_frame_is_refused(cut: int) -> None:
     whole = compress("zstd", random.Random(3).randbytes(1 << 20) * 2)
     with pytest.raises(BTFError, match="ends before the end of its frame"):
         _decode("zstd", whole[:cut])
+
+
+def test_a_zstd_frame_ending_exactly_at_the_limit_with_a_checksum_is_not_a_bomb() -> None:
+    import zstandard
+
+    _needs("zstd")
+    data = random.Random(5).randbytes(40 << 10) * 4  # compresses to more than one read
+    compressed = zstandard.ZstdCompressor(write_checksum=True, write_content_size=False).compress(
+        data
+    )
+    assert _decode("zstd", compressed, limit=len(data)) == data
+    with pytest.raises(BTFError, match="decompression bomb"):
+        _decode("zstd", compressed, limit=len(data) - 1)
