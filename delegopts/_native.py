@@ -4,16 +4,23 @@ The Python bindings keep what their APIs make them keep. python-zstandard's stre
 decoder keeps a window as large as everything it has written when a frame declares a
 huge window and no content size (Debian's kernels: 128 MiB, ``zstd -22 --ultra`` from a
 pipe), so about 60 MB for a vmlinux; python-lz4 holds each 8 MiB legacy block twice.
-The C libraries can write into a buffer the caller owns: libzstd then uses that buffer
-as its window (``ZSTD_d_stableOutBuffer``) and liblz4 decodes a block straight into it.
-Here that buffer is the output file, mapped shared; what lies behind the last few MiB
-is unmapped as decoding goes on (``MADV_DONTNEED``). The data stays in the file (in the
+The C libraries can write into a buffer the caller owns: libzstd's buffer-less API
+decodes one block (at most 128 KiB) per call and reads its matches from what it wrote
+before, and liblz4 decodes a legacy block straight into it. Here that buffer is the
+output file, mapped shared; after each block, the pages more than ``_KEEP`` behind the
+write position are unmapped (``MADV_DONTNEED``). The data stays in the file (in the
 page cache, as every codec's output does) and a zstd match that reaches back faults its
-page in again, so the process itself holds a few MiB, not the whole kernel.
+page in again, so the process maps a few MiB of the output, not the whole kernel.
 
-Where a library cannot be loaded (another system, an old libzstd without the stable
-output buffer) or the output is not a real file, :func:`decoder` returns None and the
-Python binding does the work.
+The mapping is advised ``MADV_RANDOM``: without it, each of those faults maps the
+readahead window around the page (~0.5 MiB here, Linux 6.18), and a block with many far
+matches maps tens of MiB at once. With it, the kernel still maps its 64 KiB
+fault-around window per fault; that is what remains above the .BTF-sized budget of
+bench/bench_btf.py for zstd images (see the README's measured figures).
+
+Where a library cannot be loaded (another system, a libzstd without the buffer-less API)
+or the output is not a real file, :func:`decoder` returns None and the Python binding
+does the work.
 """
 
 from __future__ import annotations
@@ -29,22 +36,12 @@ from typing import BinaryIO
 
 __all__ = ["Bomb", "decoder"]
 
-_KEEP = 4 << 20  # bytes behind the write position left mapped (zstd matches are mostly near)
-_ZSTD_READ = 16 << 10  # compressed bytes per call: ~100 KiB of output between unmaps
-_ZSTD_D_WINDOW_LOG_MAX = 100
-_ZSTD_D_STABLE_OUT_BUFFER = 1001  # ZSTD_d_experimentalParam2 in zstd.h
-_ZSTD_WINDOW_LOG_MAX = 27  # 128 MiB, the largest window a kernel image uses
+_KEEP = 1 << 20  # bytes behind the write position left mapped (most zstd matches are near)
 _ZSTD_DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall in zstd_errors.h
 
 
 class Bomb(Exception):
     """The data decompresses past the capacity the caller allows."""
-
-
-class _Buffer(ctypes.Structure):
-    """``ZSTD_inBuffer`` and ``ZSTD_outBuffer``: a pointer, its size, the position in it."""
-
-    _fields_ = (("ptr", ctypes.c_void_p), ("size", ctypes.c_size_t), ("pos", ctypes.c_size_t))
 
 
 def _load(name: str) -> ctypes.CDLL | None:
@@ -58,19 +55,23 @@ def _load(name: str) -> ctypes.CDLL | None:
 @functools.cache
 def _libzstd() -> ctypes.CDLL | None:
     lib = _load("zstd")
-    if lib is None:
-        return None
+    if lib is None or not hasattr(lib, "ZSTD_decompressContinue"):
+        return None  # the buffer-less API is in every libzstd since 0.8, but check
     lib.ZSTD_createDCtx.restype = ctypes.c_void_p
     lib.ZSTD_createDCtx.argtypes = ()
     lib.ZSTD_freeDCtx.restype = ctypes.c_size_t
     lib.ZSTD_freeDCtx.argtypes = (ctypes.c_void_p,)
-    lib.ZSTD_DCtx_setParameter.restype = ctypes.c_size_t
-    lib.ZSTD_DCtx_setParameter.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
-    lib.ZSTD_decompressStream.restype = ctypes.c_size_t
-    lib.ZSTD_decompressStream.argtypes = (
+    lib.ZSTD_decompressBegin.restype = ctypes.c_size_t
+    lib.ZSTD_decompressBegin.argtypes = (ctypes.c_void_p,)
+    lib.ZSTD_nextSrcSizeToDecompress.restype = ctypes.c_size_t
+    lib.ZSTD_nextSrcSizeToDecompress.argtypes = (ctypes.c_void_p,)
+    lib.ZSTD_decompressContinue.restype = ctypes.c_size_t
+    lib.ZSTD_decompressContinue.argtypes = (
         ctypes.c_void_p,
-        ctypes.POINTER(_Buffer),
-        ctypes.POINTER(_Buffer),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_char_p,
+        ctypes.c_size_t,
     )
     lib.ZSTD_isError.restype = ctypes.c_uint
     lib.ZSTD_isError.argtypes = (ctypes.c_size_t,)
@@ -78,13 +79,6 @@ def _libzstd() -> ctypes.CDLL | None:
     lib.ZSTD_getErrorCode.argtypes = (ctypes.c_size_t,)
     lib.ZSTD_getErrorName.restype = ctypes.c_char_p
     lib.ZSTD_getErrorName.argtypes = (ctypes.c_size_t,)
-    # a library without the stable output buffer would keep its own window: not worth it
-    dctx = lib.ZSTD_createDCtx()
-    try:
-        if lib.ZSTD_isError(lib.ZSTD_DCtx_setParameter(dctx, _ZSTD_D_STABLE_OUT_BUFFER, 1)):
-            return None
-    finally:
-        lib.ZSTD_freeDCtx(dctx)
     return lib
 
 
@@ -111,6 +105,7 @@ class _MappedFile:
         self.capacity = capacity
         os.ftruncate(self._fd, capacity)  # sparse: only what is written takes space
         self._map = mmap.mmap(self._fd, capacity, mmap.MAP_SHARED, mmap.PROT_WRITE | mmap.PROT_READ)
+        self._map.madvise(mmap.MADV_RANDOM)  # a fault maps its page, not a readahead window
         self._view = (ctypes.c_char * capacity).from_buffer(self._map)
         self.address = ctypes.addressof(self._view)
 
@@ -132,28 +127,26 @@ _Read = Callable[[int], bytes]
 
 
 def _zstd(lib: ctypes.CDLL, read: _Read, out: _MappedFile) -> int:
+    """One frame, block by block: each call gets exactly the bytes libzstd asks for."""
     dctx = lib.ZSTD_createDCtx()
     if not dctx:
         raise MemoryError("ZSTD_createDCtx failed")
     try:
-        for parameter, value in (
-            (_ZSTD_D_WINDOW_LOG_MAX, _ZSTD_WINDOW_LOG_MAX),
-            (_ZSTD_D_STABLE_OUT_BUFFER, 1),
-        ):
-            _zstd_check(lib, lib.ZSTD_DCtx_setParameter(dctx, parameter, value))
-        output = _Buffer(out.address, out.capacity, 0)
-        while chunk := read(_ZSTD_READ):
-            source = ctypes.create_string_buffer(chunk, len(chunk))
-            given = _Buffer(ctypes.addressof(source), len(chunk), 0)
-            while given.pos < given.size:
-                hint = lib.ZSTD_decompressStream(dctx, ctypes.byref(output), ctypes.byref(given))
-                if lib.ZSTD_isError(hint) and lib.ZSTD_getErrorCode(hint) == _ZSTD_DST_TOO_SMALL:
-                    raise Bomb()  # the next block would end past the capacity
-                _zstd_check(lib, hint)
-                out.release_before(output.pos)
-                if hint == 0:  # the end of the frame: what follows is not read
-                    return int(output.pos)
-        raise EOFError("compressed data ends before the end of its frame")
+        _zstd_check(lib, lib.ZSTD_decompressBegin(dctx))
+        position = 0
+        while need := lib.ZSTD_nextSrcSizeToDecompress(dctx):  # 0: the frame has ended
+            chunk = read(need)
+            if len(chunk) < need:
+                raise EOFError("compressed data ends before the end of its frame")
+            made = lib.ZSTD_decompressContinue(
+                dctx, out.address + position, out.capacity - position, chunk, need
+            )
+            if lib.ZSTD_isError(made) and lib.ZSTD_getErrorCode(made) == _ZSTD_DST_TOO_SMALL:
+                raise Bomb()  # the block would end past the capacity
+            _zstd_check(lib, made)
+            position += made
+            out.release_before(position)
+        return position
     finally:
         lib.ZSTD_freeDCtx(dctx)
 

@@ -147,3 +147,30 @@ def test_a_zstd_frame_ending_exactly_at_the_limit_with_a_checksum_is_not_a_bomb(
     assert _decode("zstd", compressed, limit=len(data)) == data
     with pytest.raises(BTFError, match="decompression bomb"):
         _decode("zstd", compressed, limit=len(data) - 1)
+
+
+def test_bytes_after_the_zstd_frame_are_not_decoded() -> None:
+    _needs("zstd")
+    data = random.Random(6).randbytes(300 << 10)
+    assert _decode("zstd", compress("zstd", data) + b"\x00trailing bytes") == data
+
+
+def test_a_zstd_frame_with_a_wrong_checksum_is_refused() -> None:
+    import zstandard
+
+    _needs("zstd")
+    data = random.Random(8).randbytes(200 << 10)
+    compressed = bytearray(zstandard.ZstdCompressor(write_checksum=True).compress(data))
+    compressed[-1] ^= 0xFF  # the frame's last four bytes are the checksum
+    assert _native_outcome("zstd", bytes(compressed)) == "refused"
+    assert _binding_outcome("zstd", bytes(compressed)) == "refused"
+
+
+def test_a_zstd_frame_that_needs_a_dictionary_is_refused() -> None:
+    import zstandard
+
+    _needs("zstd")
+    samples = [random.Random(n).randbytes(64) * 8 for n in range(200)]
+    dictionary = zstandard.train_dictionary(4096, samples)
+    compressed = zstandard.ZstdCompressor(dict_data=dictionary).compress(samples[0])
+    assert _native_outcome("zstd", compressed) == "refused"
