@@ -28,14 +28,16 @@ declares a 128 MiB window and no content size), about the size of the vmlinux.
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import struct
-import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, BinaryIO, cast
+from types import ModuleType
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from delegopts.errors import BTFError
+
+if TYPE_CHECKING:  # the codecs' own modules are imported when their data comes
+    import bz2
+    import lzma
 
 __all__ = ["CODECS", "DEFAULT_LIMIT", "codec_for", "decompress"]
 
@@ -126,6 +128,8 @@ class _Sink:
 
 
 def _zlib(src: _Limited, sink: _Sink) -> None:
+    import zlib
+
     engine = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing
     for chunk in src.chunks():
         data = chunk
@@ -209,6 +213,18 @@ def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
         del out
 
 
+def _lzma() -> ModuleType:
+    import lzma
+
+    return lzma
+
+
+def _bz2() -> ModuleType:
+    import bz2
+
+    return bz2
+
+
 def _lzo(src: _Limited, sink: _Sink) -> None:
     raise ValueError(
         "LZO-compressed images are not supported (no well-kept Python LZO binding): "
@@ -218,9 +234,9 @@ def _lzo(src: _Limited, sink: _Sink) -> None:
 
 _ENGINES: dict[str, _Engine] = {
     "gzip": _zlib,
-    "xz": _stdlib(lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ)),
-    "lzma": _stdlib(lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE)),
-    "bzip2": _stdlib(bz2.BZ2Decompressor),
+    "xz": _stdlib(lambda: _lzma().LZMADecompressor(_lzma().FORMAT_XZ)),
+    "lzma": _stdlib(lambda: _lzma().LZMADecompressor(_lzma().FORMAT_ALONE)),
+    "bzip2": _stdlib(lambda: _bz2().BZ2Decompressor()),
     "zstd": _zstd,
     "lz4": _lz4_legacy,
     "lzo": _lzo,
@@ -242,6 +258,9 @@ def decompress(
     Any failure of the decoder (corrupt or truncated data, a bomb) becomes a BTFError
     naming ``source``, the codec and ``offset`` (where the compressed data starts).
     """
+    import lzma
+    import zlib
+
     sink = _Sink(out, limit, source, codec)
     try:
         _ENGINES[codec](_Limited(src, length), sink)

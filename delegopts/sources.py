@@ -34,12 +34,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from delegopts import _kimage
 from delegopts._decompress import DEFAULT_LIMIT, codec_for, decompress
 from delegopts.btf import BTF, read_raw
 from delegopts.errors import BTFError
+
+if TYPE_CHECKING:
+    from delegopts import _kimage
 
 __all__ = [
     "IMAGE_ROOTS",
@@ -131,6 +133,8 @@ def _load(
         return _raw(stream, size, path, (*layers, "raw BTF"))
     if head[:4] == b"\x7fELF":
         return _elf(stream, path, (*layers, "ELF .BTF"))
+    from delegopts import _kimage  # kernel images: not needed for raw BTF or ELF
+
     if _kimage.is_bzimage(head):
         payload = _kimage.bzimage_payload(stream, size, source=path)
         btf, info = _unpack(stream, payload, path, limit, (*layers, "bzImage"))
@@ -188,6 +192,8 @@ def _elf(stream: BinaryIO, path: str, layers: tuple[str, ...]) -> tuple[BTF, Sou
 def _scan(
     stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]
 ) -> tuple[BTF, SourceInfo]:
+    from delegopts import _kimage
+
     found = _kimage.scan_btf(stream, size, source=path)
     if found is None:
         raise BTFError(

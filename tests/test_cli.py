@@ -608,3 +608,41 @@ def test_show_draws_a_table_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> No
     assert "BPF token delegation supported" in table and "┃ mount point" in table
     row = next(line for line in table.splitlines() if "/tmp/dlg/token" in line)
     assert [cell.strip() for cell in row.split("│")[1:4]] == ["/tmp/dlg/token", "1000:1000", "0700"]
+
+
+@pytest.mark.parametrize("columns", [None, "77", "200", "abc", "-3", "0"])
+def test_help_is_as_wide_as_shutil_would_make_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The help formatter sizes itself without importing shutil, to the same width."""
+    from delegopts.cli._common import _columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _columns() == shutil.get_terminal_size().columns
+
+
+def _option_help(out: str) -> list[str]:
+    """The lines of the 'options:' section of a help text."""
+    lines = out.splitlines()
+    start = lines.index("options:") + 1
+    section = []
+    for line in lines[start:]:
+        if not line.startswith(" "):
+            break
+        section.append(line)
+    return section
+
+
+@pytest.mark.parametrize("columns", [50, 60, 100])
+def test_help_wraps_the_options_to_the_terminal_width(
+    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    status, _, _ = run("check", "--help")
+    out = capsys.readouterr().out  # argparse prints help to sys.stdout
+    assert status == 0
+    widths = [len(line) for line in _option_help(out)]
+    assert max(widths) <= columns - 2 < max(widths) + 12  # filled, not cut short

@@ -17,6 +17,7 @@ __all__ = [
     "IO",
     "JSON_SCHEMA",
     "ExitStatus",
+    "HelpFormatter",
     "UsageError",
     "add_lint_options",
     "add_target",
@@ -27,6 +28,41 @@ __all__ = [
 
 #: Bumped when a key of the JSON output changes meaning or goes away.
 JSON_SCHEMA = 1
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter keeping our examples as written, sized without shutil.
+
+    argparse imports shutil (and with it bz2, lzma and zlib) for the terminal width
+    whenever a parser is built; ``os.get_terminal_size`` gives the same number.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size tells it: $COLUMNS, stdout, 80."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 class ExitStatus(enum.IntEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from delegopts.cli._common import IO, ExitStatus, UsageError
+from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
 from delegopts.errors import BTFError
 
 __all__ = ["build_parser", "run"]
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="delegopts",
         description="Parse, validate, explain and format bpffs BPF token delegation options.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"delegopts {__version__}")
     parser.add_argument(

@@ -15,7 +15,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
+from delegopts.cli._common import (
+    IO,
+    JSON_SCHEMA,
+    ExitStatus,
+    HelpFormatter,
+    add_target,
+    catalog_for,
+    dump_json,
+)
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog, EnumCatalog
@@ -41,7 +49,7 @@ def register(commands: Any) -> None:
         description="List the names a kernel accepts in delegate_cmds, delegate_maps, "
         "delegate_progs and delegate_attachs, with the bit each sets and the aliases.",
         epilog=_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--kind", choices=sorted(_KINDS), help="only this option's names")
     parser.add_argument("--json", action="store_true", help="one JSON object with a schema key")

@@ -13,7 +13,6 @@ ValueError: unknown code 'D9999' (codes: D101-D5xx, F101-F401; see 'delegopts ru
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["FORMAT_CODES", "ignore_codes"]
@@ -56,6 +55,8 @@ def ignore_codes(values: Iterable[str]) -> frozenset[str]:
             if not name:
                 continue
             if name not in known:
+                import difflib
+
                 close = difflib.get_close_matches(name, list(known), n=1)
                 hint = f"; did you mean '{known[close[0]]}'?" if close else ""
                 raise ValueError(
