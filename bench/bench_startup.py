@@ -1,6 +1,6 @@
 """Start-up time of ``delegopts --version`` and ``delegopts show`` against ``python3 -c pass``.
 
-All three run in the same session, interleaved (a busy machine slows all alike), each as a
+All of them run in the same session, interleaved (a busy machine slows all alike), each as a
 fresh process of the same interpreter; the median of each is printed with its ratio to
 the bare interpreter (goal: at most 2x).
 
@@ -15,9 +15,12 @@ its ``__pycache__`` directories (ignored by git), to measure what users run.
 from __future__ import annotations
 
 import compileall
+import os
+import pty
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,10 +38,35 @@ COMMANDS = {
 }
 
 
-def _once(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+#: Run with a terminal as stdout (a pseudo-terminal), where show draws a rich table.
+TERMINAL = {"delegopts show (terminal)": [*_DELEGOPTS, "show"]}
+
+
+def _once(argv: list[str], terminal: bool = False) -> float:
+    if not terminal:
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+    main, child = pty.openpty()
+    drain = threading.Thread(target=_drain, args=(main,), daemon=True)
+    drain.start()
+    try:
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=child, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+    finally:
+        os.close(child)
+        drain.join()
+        os.close(main)
+
+
+def _drain(fd: int) -> None:
+    """Read what the child writes to the terminal, so it never blocks on a full buffer."""
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:  # EIO: the last writer closed
+        pass
 
 
 def main() -> None:
@@ -46,14 +74,19 @@ def main() -> None:
     import delegopts
 
     compileall.compile_dir(Path(delegopts.__file__).parent, quiet=1)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    times: dict[str, list[float]] = {name: [] for name in (*COMMANDS, *TERMINAL)}
     for argv in COMMANDS.values():  # warm the page cache once
         _once(argv)
+    for argv in TERMINAL.values():
+        _once(argv, terminal=True)
     for _ in range(runs):
         for name, argv in COMMANDS.items():
             times[name].append(_once(argv))
+        for name, argv in TERMINAL.items():
+            times[name].append(_once(argv, terminal=True))
     base = statistics.median(times["python3 -c pass"])
     print(f"{runs} runs each, interleaved; median wall time, ratio to python3 -c pass")
+    print("(stdout is /dev/null, where show prints plain text; '(terminal)': a pseudo-terminal)")
     for name, samples in times.items():
         median = statistics.median(samples)
         verdict = (
@@ -61,7 +94,7 @@ def main() -> None:
             if name == "python3 -c pass"
             else ("  ok (<= 2x)" if median <= 2 * base else "  over the 2x goal")
         )
-        print(f"  {name:<26} {median * 1000:7.1f} ms  {median / base:5.2f}x{verdict}")
+        print(f"  {name:<28} {median * 1000:7.1f} ms  {median / base:5.2f}x{verdict}")
 
 
 if __name__ == "__main__":
