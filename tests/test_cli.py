@@ -582,9 +582,9 @@ def test_round_trip_gives_the_same_masks(options: str, form: str) -> None:
 
 @pytest.mark.parametrize("command", ["check", "show", "explain", "diff", "format"])
 def test_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, _ = run(command, "--help")
-    out = capsys.readouterr().out  # argparse prints help to sys.stdout
+    status, out, err = run(command, "--help")
     assert status == 0 and "examples:" in out and f"$ delegopts {command}" in out
+    assert err == "" and capsys.readouterr() == ("", "")  # to main's streams, not sys's
 
 
 def test_version() -> None:
@@ -624,25 +624,32 @@ def test_help_is_as_wide_as_shutil_would_make_it(
     assert _columns() == shutil.get_terminal_size().columns
 
 
-def _option_help(out: str) -> list[str]:
-    """The lines of the 'options:' section of a help text."""
-    lines = out.splitlines()
-    start = lines.index("options:") + 1
-    section = []
-    for line in lines[start:]:
-        if not line.startswith(" "):
-            break
-        section.append(line)
-    return section
+def _check_help(columns: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    status, out, err = run("check", "--help")
+    assert (status, err) == (0, "")
+    return out.splitlines()
 
 
 @pytest.mark.parametrize("columns", [50, 60, 100])
 def test_help_wraps_the_options_to_the_terminal_width(
-    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    columns: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", str(columns))
-    status, _, _ = run("check", "--help")
-    out = capsys.readouterr().out  # argparse prints help to sys.stdout
-    assert status == 0
-    widths = [len(line) for line in _option_help(out)]
+    lines = _check_help(columns, monkeypatch)
+    start = lines.index("options:") + 1
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith(" "))
+    widths = [len(line) for line in lines[start:end]]
     assert max(widths) <= columns - 2 < max(widths) + 12  # filled, not cut short
+
+
+@pytest.mark.parametrize("columns", [50, 72, 120])
+def test_help_prose_is_filled_and_the_examples_kept(
+    columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _check_help(columns, monkeypatch)
+    start = next(i for i, line in enumerate(lines) if line.startswith("Check every"))
+    paragraph = lines[start : lines.index("", start)]
+    assert all(len(line) <= columns - 2 for line in paragraph)
+    assert " ".join(paragraph).endswith("names the file, line and column.")
+    example = "  $ delegopts check --mountinfo /proc/self/mountinfo --strict --json"
+    assert example in lines  # indented: as written, whatever the width

@@ -30,11 +30,13 @@ __all__ = [
 JSON_SCHEMA = 1
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter keeping our examples as written, sized without shutil.
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter: prose wrapped to the terminal, indented lines kept as written.
 
-    argparse imports shutil (and with it bz2, lzma and zlib) for the terminal width
-    whenever a parser is built; ``os.get_terminal_size`` gives the same number.
+    Descriptions and epilogs mix prose with examples (``  $ delegopts ...``): lines that
+    start at the margin are joined and filled, indented ones (the examples) are left as
+    they are. argparse imports shutil (and with it bz2, lzma and zlib) for the terminal
+    width whenever a parser is built; ``os.get_terminal_size`` gives the same number.
     """
 
     def __init__(
@@ -47,6 +49,23 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if width is None:
             width = _columns() - 2
         super().__init__(prog, indent_increment, max_help_position, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        lines: list[str] = []
+        prose: list[str] = []
+        for line in [*text.splitlines(), ""]:
+            if line[:1].isspace() or not line:
+                if prose:
+                    lines += textwrap.wrap(
+                        " ".join(prose), width, initial_indent=indent, subsequent_indent=indent
+                    )
+                    prose.clear()
+                lines.append(indent + line)
+            else:
+                prose.append(line.strip())
+        return "\n".join(lines[:-1])
 
 
 def _columns() -> int:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
 from delegopts.errors import BTFError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["build_parser", "run"]
 
@@ -13,16 +19,31 @@ _COMMANDS = ("format", "check", "rules", "show", "explain", "diff", "btf", "name
 
 _EPILOG = """\
 examples:
-  delegopts format 'delegate_cmds=prog_load:MAP_CREATE,delegate_progs=kprobe'
-  delegopts format --btf /sys/kernel/btf/vmlinux --json -f options.txt
+  $ delegopts show
+  $ delegopts check 'delegate_cmds=prog_load:MAP_CREATE,delegate_progs=kprobe'
+  $ delegopts explain 'delegate_cmds=any,delegate_progs=0x1'
+  $ delegopts format --to systemd 'delegate_cmds=prog_load'
+  $ delegopts format --btf /sys/kernel/btf/vmlinux --json -f options.txt
+  $ delegopts COMMAND --help
 
 exit status: 0 valid, 1 invalid input, 2 usage error, 3 unreadable BTF or file, 130 interrupted
 """
 
 
+#: The streams of the run in progress: argparse writes help and --version to sys.stdout.
+_streams: ContextVar[IO] = ContextVar("delegopts_cli_streams")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        streams = _streams.get(None)
+        if streams is None or not message:
+            super()._print_message(message, file)
+        else:
+            (streams.out if file is sys.stdout else streams.err).write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +74,7 @@ def run(arguments: list[str], io: IO) -> int:
     both are reported here, once, as unreadable input (exit status 3).
     """
     show_traceback = "--traceback" in arguments
+    token = _streams.set(io)
     try:
         parser = build_parser()
         try:
@@ -83,3 +105,5 @@ def run(arguments: list[str], io: IO) -> int:
             "(run again with --traceback and report it)\n"
         )
         return ExitStatus.INTERNAL
+    finally:
+        _streams.reset(token)
