@@ -13,10 +13,11 @@ Memory is what each format's decoder must keep: 32 KiB for gzip, ~4 MiB for bzip
 dictionary for xz/lzma (32 MiB in kernel builds). For zstd and LZ4 legacy, where the
 output is a real file and the system's libzstd/liblz4 load, :mod:`delegopts._native`
 decodes into the mapped file itself (zstd's window is then the file, not memory; LZ4
-holds one compressed block and one 8 MiB output block). Otherwise the Python bindings
-decode: python-lz4 holds each block twice, and python-zstandard keeps everything it has
-written (kernels are compressed with ``zstd -22 --ultra`` from a pipe: the frame
-declares a 128 MiB window and no content size), about the size of the vmlinux.
+reads each compressed block into the tail of its own 8 MiB of output and decodes it
+in place). Otherwise the Python bindings decode: python-lz4 holds each block twice,
+and python-zstandard keeps everything it has written (kernels are compressed with
+``zstd -22 --ultra`` from a pipe: the frame declares a 128 MiB window and no content
+size), about the size of the vmlinux.
 
 >>> import gzip, io
 >>> out = io.BytesIO()
@@ -37,6 +38,7 @@ from delegopts.errors import BTFError
 
 if TYPE_CHECKING:  # the codecs' own modules are imported when their data comes
     import bz2
+    import io
     import lzma
 
 __all__ = ["CODECS", "DEFAULT_LIMIT", "codec_for", "decompress"]
@@ -88,6 +90,23 @@ class _Limited:
         if self._left is not None:
             self._left -= len(data)
         return data
+
+    def readinto(self, view: memoryview) -> int:
+        """Fill ``view`` from the stream as far as it goes; returns the bytes read."""
+        filled = 0
+        while filled < len(view):
+            room = len(view) - filled
+            if self._left is not None:
+                room = min(room, self._left)
+            # every binary stream of the io module has readinto (typing.BinaryIO omits it)
+            src = cast("io.BufferedIOBase", self._src)
+            got = src.readinto(view[filled : filled + room]) if room else 0
+            if not got:
+                break
+            filled += got
+            if self._left is not None:
+                self._left -= got
+        return filled
 
     def chunks(self) -> Iterator[bytes]:
         while chunk := self.read(CHUNK):
@@ -178,8 +197,11 @@ def _zstd(src: _Limited, sink: _Sink) -> None:
         sink.write(out)
 
 
-def _lz4_blocks(reader: _Limited) -> Iterator[bytes]:
-    """The compressed blocks of an LZ4 legacy stream, each checked against the format."""
+def _lz4_block_sizes(reader: _Limited) -> Iterator[int]:
+    """The compressed size of each block of an LZ4 legacy stream, checked against the format.
+
+    The caller reads each block (``size`` bytes) before asking for the next size.
+    """
     if struct.unpack("<I", reader.read(4))[0] != _LZ4_LEGACY_MAGIC:
         raise ValueError("not an LZ4 legacy frame")
     while True:
@@ -191,10 +213,11 @@ def _lz4_blocks(reader: _Limited) -> Iterator[bytes]:
             continue  # a concatenated frame
         if size > _LZ4_BOUND:
             raise ValueError(f"LZ4 block size {size} is larger than any legacy block")
-        block = reader.read(size)
-        if len(block) < size:
-            raise EOFError(f"LZ4 block of {size} bytes is cut short at {len(block)}")
-        yield block
+        yield size
+
+
+def lz4_cut_short(size: int, got: int) -> EOFError:
+    return EOFError(f"LZ4 block of {size} bytes is cut short at {got}")
 
 
 def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
@@ -202,11 +225,14 @@ def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
 
     native = decoder("lz4", sink.out)
     if native is not None:
-        sink.native(native, _lz4_blocks(reader), _LZ4_LEGACY_BLOCK)
+        sink.native(native, _lz4_block_sizes(reader), reader.readinto, _LZ4_LEGACY_BLOCK)
         return
     import lz4.block  # type: ignore[import-untyped]
 
-    for block in _lz4_blocks(reader):
+    for size in _lz4_block_sizes(reader):
+        block = reader.read(size)
+        if len(block) < size:
+            raise lz4_cut_short(size, len(block))
         out = lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
         del block  # hold one block and its output at a time, never two
         sink.write(out)

@@ -6,7 +6,8 @@ huge window and no content size (Debian's kernels: 128 MiB, ``zstd -22 --ultra``
 pipe), so about 60 MB for a vmlinux; python-lz4 holds each 8 MiB legacy block twice.
 The C libraries can write into a buffer the caller owns: libzstd's buffer-less API
 decodes one block (at most 128 KiB) per call and reads its matches from what it wrote
-before, and liblz4 decodes a legacy block straight into it. Here that buffer is the
+before, and liblz4 decodes a legacy block straight into it, in place from the block's
+compressed bytes read into the end of its output space. Here that buffer is the
 output file, mapped shared; after each block, the pages more than ``_KEEP`` behind the
 write position are unmapped (``MADV_DONTNEED``). The data stays in the file (in the
 page cache, as every codec's output does) and a zstd match that reaches back faults its
@@ -37,6 +38,7 @@ from typing import BinaryIO
 __all__ = ["Bomb", "decoder"]
 
 _KEEP = 1 << 20  # bytes behind the write position left mapped (most zstd matches are near)
+_LZ4_IN_PLACE_SINCE = 10900  # lz4 1.9.0 documents in-place decoding
 _ZSTD_DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall in zstd_errors.h
 
 
@@ -87,9 +89,11 @@ def _liblz4() -> ctypes.CDLL | None:
     lib = _load("lz4")
     if lib is None:
         return None
+    lib.LZ4_versionNumber.restype = ctypes.c_int
+    lib.LZ4_versionNumber.argtypes = ()
     lib.LZ4_decompress_safe.restype = ctypes.c_int
     lib.LZ4_decompress_safe.argtypes = (
-        ctypes.c_char_p,
+        ctypes.c_void_p,  # bytes or an address
         ctypes.c_void_p,
         ctypes.c_int,
         ctypes.c_int,
@@ -114,6 +118,10 @@ class _MappedFile:
         end = (max(position - _KEEP, 0) // mmap.PAGESIZE) * mmap.PAGESIZE
         if end:
             self._map.madvise(mmap.MADV_DONTNEED, 0, end)
+
+    def window(self, start: int, end: int) -> memoryview:
+        """Bytes ``start`` to ``end`` of the mapping, to read into (release it after use)."""
+        return memoryview(self._map)[start:end]
 
     def close(self, size: int) -> None:
         """Unmap, and cut the file to the ``size`` bytes written."""
@@ -157,24 +165,50 @@ def _zstd_check(lib: ctypes.CDLL, code: int) -> None:
 
 
 def _lz4_legacy(
-    lib: ctypes.CDLL, blocks: Iterator[bytes], block_size: int, out: _MappedFile
+    lib: ctypes.CDLL,
+    sizes: Iterator[int],
+    readinto: Callable[[memoryview], int],
+    block_size: int,
+    out: _MappedFile,
 ) -> int:
+    """Each block read into the tail of its own output space and decoded in place.
+
+    liblz4 decodes in place when the compressed block ends ``(size >> 8) + 32`` bytes
+    past the end of its output (``LZ4_DECOMPRESS_INPLACE_MARGIN``; a shorter last block
+    only leaves more room), so the block needs no buffer of its own. Near the capacity,
+    where there is no room past the block, it is read into memory instead.
+    """
+    from delegopts._decompress import lz4_cut_short
+
+    in_place = lib.LZ4_versionNumber() >= _LZ4_IN_PLACE_SINCE
     position = 0
-    for block in blocks:
+    for size in sizes:
         room = min(block_size, out.capacity - position)
-        size = lib.LZ4_decompress_safe(block, out.address + position, len(block), room)
-        if size < 0:
-            if room < block_size and _lz4_fits(lib, block, block_size):
+        end = position + block_size + (size >> 8) + 32
+        if in_place and end <= out.capacity:
+            with out.window(end - size, end) as tail:
+                got = readinto(tail)
+            source = out.address + end - size
+        else:
+            buffer = (ctypes.c_char * size)()
+            with memoryview(buffer).cast("B") as whole:
+                got = readinto(whole)
+            source = ctypes.addressof(buffer)
+        if got < size:
+            raise lz4_cut_short(size, got)
+        made = lib.LZ4_decompress_safe(source, out.address + position, size, room)
+        if made < 0:
+            if room < block_size and _lz4_fits(lib, source, size, block_size):
                 raise Bomb()  # a valid block that would end past the capacity
             raise ValueError(f"corrupt LZ4 block at output byte {position}")
-        position += size
+        position += made
         out.release_before(position + _KEEP)  # legacy blocks never refer to earlier ones
     return position
 
 
-def _lz4_fits(lib: ctypes.CDLL, block: bytes, block_size: int) -> bool:
+def _lz4_fits(lib: ctypes.CDLL, block: int, size: int, block_size: int) -> bool:
     scratch = ctypes.create_string_buffer(block_size)
-    return bool(lib.LZ4_decompress_safe(block, scratch, len(block), block_size) >= 0)
+    return bool(lib.LZ4_decompress_safe(block, scratch, size, block_size) >= 0)
 
 
 def decoder(codec: str, out: BinaryIO) -> Callable[..., int] | None:
@@ -198,9 +232,16 @@ def decoder(codec: str, out: BinaryIO) -> Callable[..., int] | None:
         return run_zstd
     if codec == "lz4" and (lz4 := _liblz4()) is not None:
 
-        def run_lz4(blocks: Iterator[bytes], block_size: int, capacity: int) -> int:
+        def run_lz4(
+            sizes: Iterator[int],
+            readinto: Callable[[memoryview], int],
+            block_size: int,
+            capacity: int,
+        ) -> int:
             return _mapped(
-                out, capacity, lambda mapped: _lz4_legacy(lz4, blocks, block_size, mapped)
+                out,
+                capacity,
+                lambda mapped: _lz4_legacy(lz4, sizes, readinto, block_size, mapped),
             )
 
         return run_lz4

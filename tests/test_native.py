@@ -174,3 +174,22 @@ def test_a_zstd_frame_that_needs_a_dictionary_is_refused() -> None:
     dictionary = zstandard.train_dictionary(4096, samples)
     compressed = zstandard.ZstdCompressor(dict_data=dictionary).compress(samples[0])
     assert _native_outcome("zstd", compressed) == "refused"
+
+
+def test_incompressible_lz4_blocks_decode_in_place() -> None:
+    """Random bytes: each compressed block is as large as LZ4 makes them, the worst
+    case for decoding in place (the block ends only its margin past its output)."""
+    _needs("lz4")
+    data = random.Random(9).randbytes((8 << 20) * 2 + 12345)
+    compressed = compress("lz4", data)
+    assert len(compressed) > len(data)  # nothing was saved: the blocks are at their bound
+    assert _decode("lz4", compressed) == data
+
+
+@pytest.mark.parametrize("limit", [64 << 20, (8 << 20) + 100])  # in place, and in memory
+def test_an_lz4_block_cut_short_is_refused(limit: int) -> None:
+    _needs("lz4")
+    data = random.Random(10).randbytes(9 << 20)
+    compressed = compress("lz4", data)
+    with pytest.raises(BTFError, match="cut short"):
+        _decode("lz4", compressed[:-1000], limit=limit)
