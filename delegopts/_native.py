@@ -40,6 +40,8 @@ __all__ = ["Bomb", "decoder"]
 _KEEP = 1 << 20  # bytes behind the write position left mapped (most zstd matches are near)
 _LZ4_IN_PLACE_SINCE = 10900  # lz4 1.9.0 documents in-place decoding
 _ZSTD_DST_TOO_SMALL = 70  # ZSTD_error_dstSize_tooSmall in zstd_errors.h
+_ZSTD_STEP_MAX = 1 << 17  # ZSTD_BLOCKSIZE_MAX: no header or block asks for more
+_ZSTD_SKIPPABLE = 0x184D2A50  # ZSTD_MAGIC_SKIPPABLE_START, the low four bits free
 
 
 class Bomb(Exception):
@@ -135,7 +137,12 @@ _Read = Callable[[int], bytes]
 
 
 def _zstd(lib: ctypes.CDLL, read: _Read, out: _MappedFile) -> int:
-    """One frame, block by block: each call gets exactly the bytes libzstd asks for."""
+    """The first frame, block by block: each call gets exactly the bytes libzstd asks for.
+
+    Skippable frames before it are read past here, a piece at a time, as python-zstandard
+    does (libzstd would ask for a skippable frame's whole content in one call).
+    """
+    magic = _skip_skippable_frames(read)
     dctx = lib.ZSTD_createDCtx()
     if not dctx:
         raise MemoryError("ZSTD_createDCtx failed")
@@ -143,7 +150,10 @@ def _zstd(lib: ctypes.CDLL, read: _Read, out: _MappedFile) -> int:
         _zstd_check(lib, lib.ZSTD_decompressBegin(dctx))
         position = 0
         while need := lib.ZSTD_nextSrcSizeToDecompress(dctx):  # 0: the frame has ended
-            chunk = read(need)
+            if need > _ZSTD_STEP_MAX:
+                raise ValueError(f"zstd asks for {need} bytes at once; no block is that large")
+            chunk, magic = magic[:need], magic[need:]  # the bytes read ahead come first
+            chunk += read(need - len(chunk))
             if len(chunk) < need:
                 raise EOFError("compressed data ends before the end of its frame")
             made = lib.ZSTD_decompressContinue(
@@ -157,6 +167,23 @@ def _zstd(lib: ctypes.CDLL, read: _Read, out: _MappedFile) -> int:
         return position
     finally:
         lib.ZSTD_freeDCtx(dctx)
+
+
+def _skip_skippable_frames(read: _Read) -> bytes:
+    """Read past skippable frames; returns the first four bytes of the frame after them."""
+    while True:
+        magic = read(4)
+        if len(magic) < 4 or int.from_bytes(magic, "little") & ~0xF != _ZSTD_SKIPPABLE:
+            return magic
+        head = read(4)
+        if len(head) < 4:
+            raise EOFError("compressed data ends inside a skippable frame's header")
+        left = int.from_bytes(head, "little")
+        while left:
+            piece = read(min(left, _ZSTD_STEP_MAX))
+            if not piece:
+                raise EOFError("compressed data ends inside a skippable frame")
+            left -= len(piece)
 
 
 def _zstd_check(lib: ctypes.CDLL, code: int) -> None:

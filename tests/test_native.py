@@ -193,3 +193,21 @@ def test_an_lz4_block_cut_short_is_refused(limit: int) -> None:
     compressed = compress("lz4", data)
     with pytest.raises(BTFError, match="cut short"):
         _decode("lz4", compressed[:-1000], limit=limit)
+
+
+@pytest.mark.parametrize("size", [0, 16, (1 << 20) + 3])
+@pytest.mark.parametrize("magic", [0x184D2A50, 0x184D2A5F])
+def test_zstd_skippable_frames_are_read_past_as_the_binding_does(magic: int, size: int) -> None:
+    _needs("zstd")
+    skippable = magic.to_bytes(4, "little") + size.to_bytes(4, "little") + bytes(size)
+    data = b"vmlinux" * 1000
+    compressed = skippable * 2 + compress("zstd", data)
+    assert _native_outcome("zstd", compressed) == _binding_outcome("zstd", compressed) == data
+
+
+@pytest.mark.parametrize("cut", [2, 6, 100])
+def test_a_zstd_skippable_frame_cut_short_is_refused(cut: int) -> None:
+    _needs("zstd")
+    skippable = (0x184D2A50).to_bytes(4, "little") + (1000).to_bytes(4, "little") + bytes(1000)
+    assert _native_outcome("zstd", skippable[:cut]) == "refused"
+    assert _binding_outcome("zstd", skippable[:cut]) == "refused"
