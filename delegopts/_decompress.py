@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from delegopts.errors import BTFError
@@ -239,16 +238,22 @@ def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
         del out
 
 
-def _lzma() -> ModuleType:
+def _new_xz() -> lzma.LZMADecompressor:
     import lzma
 
-    return lzma
+    return lzma.LZMADecompressor(lzma.FORMAT_XZ)
 
 
-def _bz2() -> ModuleType:
+def _new_lzma() -> lzma.LZMADecompressor:
+    import lzma
+
+    return lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+
+
+def _new_bz2() -> bz2.BZ2Decompressor:
     import bz2
 
-    return bz2
+    return bz2.BZ2Decompressor()
 
 
 def _lzo(src: _Limited, sink: _Sink) -> None:
@@ -260,9 +265,9 @@ def _lzo(src: _Limited, sink: _Sink) -> None:
 
 _ENGINES: dict[str, _Engine] = {
     "gzip": _zlib,
-    "xz": _stdlib(lambda: _lzma().LZMADecompressor(_lzma().FORMAT_XZ)),
-    "lzma": _stdlib(lambda: _lzma().LZMADecompressor(_lzma().FORMAT_ALONE)),
-    "bzip2": _stdlib(lambda: _bz2().BZ2Decompressor()),
+    "xz": _stdlib(_new_xz),
+    "lzma": _stdlib(_new_lzma),
+    "bzip2": _stdlib(_new_bz2),
     "zstd": _zstd,
     "lz4": _lz4_legacy,
     "lzo": _lzo,

@@ -95,7 +95,7 @@ def _liblz4() -> ctypes.CDLL | None:
     lib.LZ4_versionNumber.argtypes = ()
     lib.LZ4_decompress_safe.restype = ctypes.c_int
     lib.LZ4_decompress_safe.argtypes = (
-        ctypes.c_void_p,  # bytes or an address
+        ctypes.c_void_p,  # the compressed block's address
         ctypes.c_void_p,
         ctypes.c_int,
         ctypes.c_int,
@@ -233,16 +233,18 @@ def _lz4_legacy(
     return position
 
 
-def _lz4_fits(lib: ctypes.CDLL, block: int, size: int, block_size: int) -> bool:
+def _lz4_fits(lib: ctypes.CDLL, source: int, size: int, block_size: int) -> bool:
     scratch = ctypes.create_string_buffer(block_size)
-    return bool(lib.LZ4_decompress_safe(block, scratch, size, block_size) >= 0)
+    return bool(lib.LZ4_decompress_safe(source, scratch, size, block_size) >= 0)
 
 
 def decoder(codec: str, out: BinaryIO) -> Callable[..., int] | None:
     """A decoder for ``codec`` writing into ``out``'s own pages, or None where there is none.
 
     The decoder takes ``(source, capacity)`` for zstd, where ``source(n)`` reads up to
-    ``n`` compressed bytes, or ``(blocks, block_size, capacity)`` for LZ4 legacy; it returns
+    ``n`` compressed bytes, or ``(sizes, readinto, block_size, capacity)`` for LZ4 legacy,
+    where ``sizes`` yields each block's compressed size and ``readinto(view)`` then fills
+    ``view`` with the block (returning the bytes read); it returns
     the bytes written, leaves ``out`` cut to them and positioned after them, and raises
     :class:`Bomb` past ``capacity``, ValueError or EOFError on corrupt or truncated data.
     """
