@@ -277,6 +277,10 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
             "delegate_cmds=a, delegate_maps=any",
         ),
         ("[Mount]\nWhat=/dev/sda\nType=ext4\nOptions=uid=1\n", [], None),
+        # an empty assignment alone: it resets the list, so nothing is delegated
+        ("[Service]\nBPFDelegateCommands=\n", ["F202"], None),
+        ("[Service]\nPrivateBPF=yes\nBPFDelegateCommands=\n", ["F203"], None),
+        ("[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateMaps=\n", [], None),
     ],
 )
 def test_systemd_units(unit: str, codes: list[str], data: str | None) -> None:

@@ -249,7 +249,8 @@ def _service_found(
     catalog: Catalog,
     problems: list[Problem],
 ) -> list[Found]:
-    settings = [s for kind in OptionKind for s in delegate.get(kind, []) if s.value]
+    settings = [s for kind in OptionKind for s in delegate.get(kind, [])]
+    settings.sort(key=lambda setting: not setting.value)  # point at one that names something
     enabled = private is not None and private.value.lower() in _TRUE
     if not enabled:
         first = settings[0]
