@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from kernels import raw_btf
 
-from delegopts.cli import main
+from delegopts.cli import _main, main
 
 DATA = Path(__file__).parent / "data"
 
@@ -653,3 +653,25 @@ def test_help_prose_is_filled_and_the_examples_kept(
     assert " ".join(paragraph).endswith("names the file, line and column.")
     example = "  $ delegopts check --mountinfo /proc/self/mountinfo --strict --json"
     assert example in lines  # indented: as written, whatever the width
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["names", "--kernel", "6.18.44"], ["names_cmd"]),
+        (["--traceback", "rules"], ["rules_cmd"]),
+        (["--help"], sorted(f"{c}_cmd" for c in _main._COMMANDS)),
+        (["nosuchcommand"], sorted(f"{c}_cmd" for c in _main._COMMANDS)),
+    ],
+)
+def test_a_run_imports_only_its_own_command(argv: list[str], loaded: list[str]) -> None:
+    """A fresh interpreter: each command's module costs start-up, so only the one run is."""
+    import subprocess
+
+    code = (
+        "import io, sys\nfrom delegopts.cli import main\n"
+        f"main({argv!r}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.endswith('_cmd')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == repr(loaded)

@@ -46,7 +46,13 @@ class _Parser(argparse.ArgumentParser):
             (streams.out if file is sys.stdout else streams.err).write(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` that one command's (its module alone imported).
+
+    Every command's module is imported to register it; a run of one command needs only
+    its own, which saves them all at start-up. Help and errors about the command itself
+    come out the same; the top-level help (no command given) lists them all.
+    """
     from importlib import import_module
 
     from delegopts import __version__
@@ -62,9 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--traceback", action="store_true", help="show the Python traceback of unexpected errors"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in _COMMANDS:
+    for name in (only,) if only in _COMMANDS else _COMMANDS:
         import_module(f"delegopts.cli.{name.replace('-', '_')}_cmd").register(commands)
     return parser
+
+
+def _command_named(arguments: list[str]) -> str | None:
+    """The command the arguments run: the first that is not an option (none takes a value)."""
+    return next((argument for argument in arguments if not argument.startswith("-")), None)
 
 
 def run(arguments: list[str], io: IO) -> int:
@@ -76,7 +87,7 @@ def run(arguments: list[str], io: IO) -> int:
     show_traceback = "--traceback" in arguments
     token = _streams.set(io)
     try:
-        parser = build_parser()
+        parser = build_parser(_command_named(arguments))
         try:
             args = parser.parse_args(arguments)
         except SystemExit as done:  # --help and --version
