@@ -27,7 +27,6 @@ import enum
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 from delegopts.btf import BTF, KIND_ENUM, KIND_STRUCT
@@ -43,7 +42,7 @@ __all__ = [
     "ascii_lower",
 ]
 
-RUNNING_KERNEL_BTF = Path("/sys/kernel/btf/vmlinux")
+RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
 MOUNT_OPTS = "bpf_mount_opts"
 U64 = (1 << 64) - 1
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from delegopts._decompress import DEFAULT_LIMIT, codec_for, decompress
@@ -41,6 +40,8 @@ from delegopts.btf import BTF, read_raw
 from delegopts.errors import BTFError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from delegopts import _kimage
 
 __all__ = [
@@ -172,7 +173,8 @@ def _raw(stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]) -> tup
 def _running_banner() -> str | None:
     """The running kernel's banner: /proc/version is ``linux_banner`` itself."""
     try:
-        return Path("/proc/version").read_text("ascii", "replace").strip() or None
+        with open("/proc/version", encoding="ascii", errors="replace") as file:
+            return file.read().strip() or None
     except OSError:
         return None
 
@@ -277,6 +279,8 @@ def find_installed_image(
     """The image of the installed kernel ``release``: a vmlinux if one is installed
     (no decompression), else its vmlinuz; BTFError naming the installed ones otherwise.
     """
+    from pathlib import Path
+
     if not release or "/" in release or release in (".", ".."):
         raise BTFError(f"not a kernel release: {release!r}", source="--kernel-release")
     roots = IMAGE_ROOTS if roots is None else roots

@@ -7,7 +7,6 @@ import enum
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -23,6 +22,7 @@ __all__ = [
     "add_target",
     "catalog_for",
     "dump_json",
+    "ignored",
     "read_lines",
 ]
 
@@ -115,6 +115,16 @@ def add_lint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
 
 
+def ignored(args: argparse.Namespace) -> frozenset[str]:
+    """The codes of ``--ignore`` (codes or names); a usage error for an unknown one."""
+    from delegopts.formats.codes import ignore_codes
+
+    try:
+        return ignore_codes(args.ignore)
+    except ValueError as error:
+        raise UsageError(f"delegopts {args.command}: --ignore: {error}") from error
+
+
 def add_target(parser: argparse.ArgumentParser) -> None:
     """The options that choose the target kernel."""
     group = parser.add_argument_group(
@@ -196,7 +206,8 @@ def read_lines(name: str, io: IO) -> list[tuple[int, str]]:
         text = sys.stdin.read()
     else:
         try:
-            text = Path(name).read_text("utf-8", "surrogateescape")
+            with open(name, encoding="utf-8", errors="surrogateescape") as file:
+                text = file.read()
         except OSError as error:
             raise FileNotFoundError(f"{name}: cannot read: {error.strerror}") from error
     return [(number, line) for number, line in enumerate(text.splitlines(), start=1)]

@@ -17,6 +17,7 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
+    ignored,
 )
 
 if TYPE_CHECKING:
@@ -134,16 +135,6 @@ def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
         else:
             scans.append(Scan.of([Found.plain(text, path=f"<argument {number}>", line=1)], ()))
     return scans
-
-
-def ignored(args: argparse.Namespace) -> frozenset[str]:
-    """The codes of ``--ignore`` (codes or names); a usage error for an unknown one."""
-    from delegopts.formats.codes import ignore_codes
-
-    try:
-        return ignore_codes(args.ignore)
-    except ValueError as error:
-        raise UsageError(f"delegopts {args.command}: --ignore: {error}") from error
 
 
 def _fails(problem: Problem, strict: bool) -> bool:

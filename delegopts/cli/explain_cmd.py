@@ -15,6 +15,7 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
+    ignored,
 )
 
 if TYPE_CHECKING:
@@ -174,7 +175,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.formats.findings import check_found
 
     catalog = catalog_for(args, io)
-    from delegopts.cli.check_cmd import ignored
 
     ignore = ignored(args)
     found = Found.plain(args.options, path="", line=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
@@ -15,6 +14,7 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
+    ignored,
 )
 
 if TYPE_CHECKING:
@@ -69,13 +69,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.formats.mountinfo import scan_mounts
 
     try:
-        text = Path(args.mountinfo).read_text("utf-8", "surrogateescape")
+        with open(args.mountinfo, encoding="utf-8", errors="surrogateescape") as file:
+            text = file.read()
         catalog = catalog_for(args, io)
     except OSError as error:
         io.err.write(f"delegopts: {args.mountinfo}: cannot read: {error.strerror}\n")
         return ExitStatus.UNREADABLE
     scan, mounts = scan_mounts(text, args.mountinfo)
-    from delegopts.cli.check_cmd import ignored
 
     ignore = ignored(args)
     checked = [check_found(m.found, catalog, ignore, lint=not args.no_lint) for m in mounts]
