@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
 from delegopts.errors import BTFError
@@ -35,6 +35,16 @@ _streams: ContextVar[IO] = ContextVar("delegopts_cli_streams")
 
 
 class _Parser(argparse.ArgumentParser):
+    """Our parser: usage errors raised, help to the run's streams, our help formatter.
+
+    Every command's parser is one (``add_subparsers`` makes its kind), so they all get
+    :class:`HelpFormatter` unless they ask for another.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
 
@@ -61,7 +71,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="delegopts",
         description="Parse, validate, explain and format bpffs BPF token delegation options.",
         epilog=_EPILOG,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"delegopts {__version__}")
     parser.add_argument(

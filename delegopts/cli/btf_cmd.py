@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, HelpFormatter, UsageError, dump_json
+from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
 
 if TYPE_CHECKING:
     from delegopts.btf import BTF
@@ -43,18 +43,11 @@ def register(commands: Any) -> None:
         description="Read a kernel's BTF from any source and show what was read (info), "
         "or write a minimal valid BTF with only what delegopts needs (slim).",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="btf_action", metavar="ACTION", required=True)
-    info = actions.add_parser(
-        "info",
-        help="kind of source, sizes, kernel version, the enums",
-        formatter_class=HelpFormatter,
-    )
+    info = actions.add_parser("info", help="kind of source, sizes, kernel version, the enums")
     info.add_argument("--json", action="store_true", help="one JSON object with a schema key")
-    slim = actions.add_parser(
-        "slim", help="write the four enums + struct bpf_mount_opts", formatter_class=HelpFormatter
-    )
+    slim = actions.add_parser("slim", help="write the four enums + struct bpf_mount_opts")
     slim.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write")
     for sub in (info, slim):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help="where the BTF is")

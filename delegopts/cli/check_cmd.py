@@ -11,7 +11,6 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
-    HelpFormatter,
     UsageError,
     add_lint_options,
     add_target,
@@ -51,7 +50,6 @@ def register(commands: Any) -> None:
         "what it would refuse (errors) and what it would do that the author may not expect "
         "(warnings). Each finding names the file, line and column.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "inputs",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, HelpFormatter, dump_json
+from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, dump_json
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -34,7 +34,6 @@ def register(commands: Any) -> None:
         description="Compare what two option strings delegate, or what one string delegates "
         "on two kernels, bit by bit.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("a", metavar="A", help="the old option string")
     parser.add_argument("b", metavar="B", nargs="?", help="the new one (default: A again)")

@@ -10,7 +10,6 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
-    HelpFormatter,
     add_lint_options,
     add_target,
     catalog_for,
@@ -37,7 +36,6 @@ def register(commands: Any) -> None:
         "piece of the input that set it, and whether the kernel keeps it, shows it or drops "
         "it and why; then what /proc/mounts will show.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("options", metavar="OPTIONS", help="a bpffs option string")
     parser.add_argument("--json", action="store_true", help="JSON with a schema version")

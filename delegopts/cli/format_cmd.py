@@ -10,7 +10,6 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
-    HelpFormatter,
     UsageError,
     add_target,
     catalog_for,
@@ -54,7 +53,6 @@ def register(commands: Any) -> None:
         description="Print the kernel's rendering of each option string, or why the kernel "
         "would refuse to mount with it (with the errno).",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("options", nargs="*", metavar="OPTIONS", help="bpffs option strings")
     parser.add_argument("-f", "--file", metavar="FILE", help="read one option string a line")

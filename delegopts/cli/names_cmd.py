@@ -19,7 +19,6 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
-    HelpFormatter,
     add_target,
     catalog_for,
     dump_json,
@@ -49,7 +48,6 @@ def register(commands: Any) -> None:
         description="List the names a kernel accepts in delegate_cmds, delegate_maps, "
         "delegate_progs and delegate_attachs, with the bit each sets and the aliases.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("--kind", choices=sorted(_KINDS), help="only this option's names")
     parser.add_argument("--json", action="store_true", help="one JSON object with a schema key")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, HelpFormatter, UsageError, dump_json
+from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
 
 _EXAMPLES = """\
 examples:
@@ -24,7 +24,6 @@ def register(commands: Any) -> None:
         "arguments select rules; 'check --ignore CODE' and '# delegopts: ignore=CODE' take the "
         "same codes.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument("codes", nargs="*", metavar="CODE", help="codes (D401) or names")
     parser.add_argument("--json", action="store_true", help="stable, sorted JSON")

@@ -9,7 +9,6 @@ from delegopts.cli._common import (
     IO,
     JSON_SCHEMA,
     ExitStatus,
-    HelpFormatter,
     add_lint_options,
     add_target,
     catalog_for,
@@ -50,7 +49,6 @@ def register(commands: Any) -> None:
         description="Show every bpffs mount of this host (or of a copied mountinfo file) "
         "and what a BPF token made from it may do.",
         epilog=_EXAMPLES,
-        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--mountinfo",
