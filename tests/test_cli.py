@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from kernels import raw_btf
+from kernels import names_btf
 
 from delegopts.cli import _main, main
 
@@ -26,7 +26,7 @@ DATA = Path(__file__).parent / "data"
 def workdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path_factory.mktemp("cli")
     for version in ("6.1.170", "6.12.107", "6.18.44", "7.2.13"):
-        (folder / f"{version}.btf").write_bytes(raw_btf(version))
+        (folder / f"{version}.btf").write_bytes(names_btf(version))
     for item in DATA.iterdir():
         shutil.copy(item, folder / item.name)
     monkeypatch.chdir(folder)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kernels import raw_btf
+from kernels import names_btf
 
 from delegopts.cli import ExitStatus, main
 
@@ -71,7 +71,7 @@ def test_no_command_line_gets_a_traceback(
     case: tuple[list[str], str | None], tmp_path: Path, monkeypatch: object
 ) -> None:
     argv, content = case
-    (tmp_path / "k.btf").write_bytes(raw_btf("6.18.44"))
+    (tmp_path / "k.btf").write_bytes(names_btf("6.18.44"))
     if content is not None:
         (tmp_path / "input.txt").write_text(content, errors="surrogateescape")
     out, err = io.StringIO(), io.StringIO()

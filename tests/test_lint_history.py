@@ -6,7 +6,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from lintdata import SHARED, catalog
+from kernels import SHARED
+from lintdata import catalog
 
 from delegopts.catalog import OptionKind
 from delegopts.lint import first_kernel_with
