@@ -25,17 +25,15 @@ from collections.abc import Callable
 RUNNING = "/sys/kernel/btf/vmlinux"
 ENUMS = ("bpf_cmd", "bpf_map_type", "bpf_prog_type", "bpf_attach_type")
 
-# The baseline loads the same code (the bindings, and the system libraries _native uses),
+# The baseline loads the same code (the readers and the decompression bindings),
 # so what is above it is what reading costs. A thread samples the resident anonymous and
 # file-backed memory every millisecond, to tell private memory from mapped page cache.
 _CHILD = """
 import resource, sys, threading, time
-from delegopts.btf import BTF
+from delegopts.btf.reader import BTF
 from delegopts.catalog import Catalog
-from delegopts.sources import load_btf
-import delegopts._elfbtf, delegopts._decompress, zstandard, lz4.block, elftools.elf.elffile
-import delegopts._native as native
-native._libzstd(), native._liblz4()
+from delegopts.btf.load import load_btf
+import delegopts.btf.elf, delegopts.btf.decompress, zstandard, lz4.block, elftools.elf.elffile
 peaks = {"RssAnon": 0, "RssFile": 0}
 def sample():
     while True:

@@ -56,7 +56,7 @@ def facts(catalog: object) -> tuple[object, ...]:
 
 def extract_vmlinux(image: Path, out: Path) -> str:
     """The ELF inside a bzImage, cut and decompressed by standard tools; names the codec."""
-    from delegopts._decompress import codec_for
+    from delegopts.btf.decompress import codec_for
 
     data = image.read_bytes()
     start = ((data[0x1F1] or 4) + 1) * 512 + struct.unpack_from("<I", data, 0x248)[0]
@@ -70,7 +70,7 @@ def extract_vmlinux(image: Path, out: Path) -> str:
         return f"{codec} via {tool[0]}"
     from io import BytesIO
 
-    from delegopts._decompress import decompress
+    from delegopts.btf.decompress import decompress
 
     with out.open("wb") as sink:
         decompress(codec, BytesIO(payload), sink, source=str(image), limit=1 << 30)
@@ -78,8 +78,8 @@ def extract_vmlinux(image: Path, out: Path) -> str:
 
 
 def check(deb: Path, work: Path) -> bool:
+    from delegopts.btf.load import load_btf, load_snapshot
     from delegopts.catalog import Catalog
-    from delegopts.sources import load_btf, load_snapshot
 
     tree = work / deb.stem
     subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)

@@ -3,7 +3,7 @@
 The public names below are imported on first use, so ``import delegopts`` (and so
 ``delegopts --version``) costs almost nothing; see :func:`__getattr__`.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> catalog = Catalog.from_bytes(write_btf([
 ...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
 ...     StructSpec("bpf_mount_opts", ["mode", "delegate_cmds", "delegate_maps",
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
     from delegopts.diagnostics import Code, Diagnostic, Severity
     from delegopts.errors import BTFError, DelegoptsError, OptionError, Span
-    from delegopts.model import Mask, Options, Step
+    from delegopts.options import Mask, Options, Step
     from delegopts.semantics import parse, parse_mask
 
 __version__ = "0.1.0"

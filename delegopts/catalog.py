@@ -7,7 +7,7 @@ starts with the option's prefix (compared ignoring ASCII case) are names; the ``
 mask is ``(1 << __MAX_<ENUM>) - 1``. The keys a kernel knows are the members of its
 ``struct bpf_mount_opts`` (6.1 has only ``mode``).
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> blob = write_btf([
 ...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5),
 ...                          ("BPF_TOKEN_CREATE", 36), ("__MAX_BPF_CMD", 37)]),
@@ -29,12 +29,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from delegopts.btf import BTF, KIND_ENUM, KIND_STRUCT
+from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
 
 __all__ = [
     "ALL_KEYS",
     "DELEGATE_KEYS",
-    "RUNNING_KERNEL_BTF",
     "Catalog",
     "EnumCatalog",
     "Name",
@@ -42,7 +41,6 @@ __all__ = [
     "ascii_lower",
 ]
 
-RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
 MOUNT_OPTS = "bpf_mount_opts"
 U64 = (1 << 64) - 1
 
@@ -275,9 +273,9 @@ class Catalog:
 
     @classmethod
     def from_source(cls, source: str | os.PathLike[str], *, label: str | None = None) -> Catalog:
-        """A catalog from any BTF source :func:`delegopts.sources.load_btf` reads: raw BTF,
+        """A catalog from any BTF source :func:`delegopts.btf.load.load_btf` reads: raw BTF,
         a vmlinux ELF, a bzImage, an arm64 Image[.gz], a compressed file."""
-        from delegopts.sources import load_btf
+        from delegopts.btf.load import load_btf
 
         btf, info = load_btf(source)
         return cls.from_btf(btf, label=label or info.label)
@@ -285,7 +283,9 @@ class Catalog:
     @classmethod
     def running_kernel(cls) -> Catalog:
         """The running kernel's catalog, from ``/sys/kernel/btf/vmlinux``."""
-        return cls.from_file(RUNNING_KERNEL_BTF, label=os.uname().release)
+        from delegopts.btf import load
+
+        return cls.from_file(load.RUNNING_KERNEL_BTF, label=os.uname().release)
 
     def without_names(self) -> Catalog:
         """This kernel as it behaves when it cannot read its BTF at run time.

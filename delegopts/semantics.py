@@ -13,7 +13,7 @@ This follows ``vfs_parse_monolithic_sep``, ``vfs_parse_fs_param`` and ``bpf_pars
 The first piece the kernel would refuse raises :class:`~delegopts.errors.OptionError`;
 everything surprising but accepted becomes a :class:`~delegopts.diagnostics.Diagnostic`.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
 >>> catalog = Catalog.from_bytes(write_btf([
 ...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
@@ -44,8 +44,8 @@ from delegopts.catalog import (
 )
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import OptionError, Span
-from delegopts.model import Mask, Options, Step
-from delegopts.syntax import Item, Piece, split_options
+from delegopts.grammar.splitter import Item, Piece, split_options
+from delegopts.options import Mask, Options, Step
 
 __all__ = ["MOUNT_DATA_MAX", "VFS_FLAGS", "parse", "parse_mask"]
 
@@ -402,7 +402,7 @@ def _not_a_name(
             where + f"{text!r}: names are written without the {kind.prefix!r} prefix",
             found.name,
         )
-    from delegopts.lint.history import newer_name_note
+    from delegopts.history import newer_name_note
 
     newer = newer_name_note(kind, text, state.catalog.label)
     if newer is not None:

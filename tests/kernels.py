@@ -41,7 +41,7 @@ def names_btf(version: str) -> bytes:
     path = KERNELS / f"{version}.btf.xz"
     if path.exists():
         return lzma.decompress(path.read_bytes())
-    from delegopts import snapshots
+    from delegopts.btf import snapshots
 
     return snapshots.load(version)
 

@@ -76,7 +76,7 @@ def test_package_files_read_without_a_loader_that_reads(monkeypatch: pytest.Monk
     """A loader with no get_data (exotic importers): the same bytes, via importlib.resources."""
     import delegopts.grammars
 
-    from delegopts._resources import read_bytes
+    from delegopts.grammar.resources import read_bytes
 
     class _NoGetData:  # the package's own loader, less get_data
         def __init__(self, inner: object) -> None:

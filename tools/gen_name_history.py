@@ -2,7 +2,7 @@
 
 Reads the real kernels' BTF in ``shared/kernels/*.btf.xz`` (beside the repository, or the
 folder given as the first argument) and writes the table of first appearances that
-``delegopts.lint.history.first_kernel_with`` answers from::
+``delegopts.history.first_kernel_with`` answers from::
 
     .venv/bin/python tools/gen_name_history.py [KERNELS_DIR] > delegopts/_name_history.py
 """

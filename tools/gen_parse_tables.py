@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from delegopts._tablegen import compile_tables
+from delegopts.grammar.tablegen import compile_tables
 
 GRAMMARS = Path(__file__).resolve().parents[1] / "grammars"
 

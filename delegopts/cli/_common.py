@@ -164,7 +164,8 @@ def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
     """
     import os
 
-    from delegopts import sources
+    from delegopts.btf import installed
+    from delegopts.btf import load as sources
     from delegopts.catalog import Catalog
 
     btf = getattr(args, "btf", None)
@@ -176,11 +177,11 @@ def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
         found, _ = sources.load_snapshot(version)
         catalog = Catalog.from_btf(found, label=version)
     elif release:
-        catalog = Catalog.from_source(sources.release_source(release), label=release)
+        catalog = Catalog.from_source(installed.release_source(release), label=release)
     elif os.path.exists(sources.RUNNING_KERNEL_BTF):
         catalog = Catalog.from_source(sources.RUNNING_KERNEL_BTF, label=os.uname().release)
     else:
-        from delegopts import snapshots
+        from delegopts.btf import snapshots
 
         newest = snapshots.newest()
         if newest is None:

@@ -2,7 +2,7 @@
 
 >>> import io, os, tempfile
 >>> from delegopts.cli import main
->>> from delegopts._btfwriter import write_btf, EnumSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     path = os.path.join(tmp, "vmlinux.btf")
 ...     _ = open(path, "wb").write(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])]))
@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
 
 if TYPE_CHECKING:
-    from delegopts.btf import BTF
-    from delegopts.sources import SourceInfo
+    from delegopts.btf.load import SourceInfo
+    from delegopts.btf.reader import BTF
 
 _EXAMPLES = """\
 examples:
@@ -60,7 +60,8 @@ def register(commands: Any) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
-    from delegopts import sources
+    from delegopts.btf import installed
+    from delegopts.btf import load as sources
 
     chosen = [x for x in (args.source, args.kernel, args.kernel_release) if x]
     if len(chosen) > 1:
@@ -68,7 +69,7 @@ def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
     if args.kernel:
         return sources.load_snapshot(args.kernel)
     if args.kernel_release:
-        return sources.load_btf(sources.release_source(args.kernel_release))
+        return sources.load_btf(installed.release_source(args.kernel_release))
     return sources.load_btf(args.source or sources.RUNNING_KERNEL_BTF)
 
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
 
 def _slim(btf: BTF, info: SourceInfo, output: str, io: IO) -> int:
-    from delegopts.snapshots import slim
+    from delegopts.btf.snapshots import slim
 
     data = slim(btf)
     try:

@@ -9,7 +9,7 @@ from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, dump_json
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
-    from delegopts.model import Mask, Options
+    from delegopts.options import Mask, Options
 
 _EXAMPLES = """\
 examples:
@@ -83,7 +83,7 @@ def _names(mask: Mask) -> dict[int, str]:
 def compare(a: Options, b: Options) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Per delegate option: bits added, removed, and kept with another name.
 
-    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
     >>> from delegopts.catalog import Catalog
     >>> from delegopts.semantics import parse
     >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),

@@ -18,7 +18,7 @@ from delegopts.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from delegopts.model import Mask, Options, Step
+    from delegopts.options import Mask, Options, Step
 
 _EXAMPLES = """\
 examples:
@@ -85,7 +85,7 @@ def _describe(step: Step) -> str:
 def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
     """The rows of one delegate option, from the parser's steps.
 
-    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
     >>> from delegopts.catalog import Catalog
     >>> from delegopts.semantics import parse
     >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),

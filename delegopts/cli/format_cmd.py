@@ -20,7 +20,7 @@ from delegopts.errors import OptionError
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
-    from delegopts.model import Options
+    from delegopts.options import Options
 
 _EXAMPLES = """\
 examples:

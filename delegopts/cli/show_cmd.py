@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from delegopts.catalog import Catalog
     from delegopts.formats.findings import Checked
     from delegopts.formats.mountinfo import Mount
-    from delegopts.model import Mask
+    from delegopts.options import Mask
 
 MOUNTINFO = "/proc/self/mountinfo"
 _NOUNS = {

@@ -15,9 +15,9 @@ import shlex
 from dataclasses import dataclass
 
 from delegopts.errors import Span
-from delegopts.formats._grammar import LineSyntaxError, Node, parse_line
 from delegopts.formats._source import Builder, Problem, Scan
 from delegopts.formats.mountopts import kept_pieces
+from delegopts.grammar.lines import LineSyntaxError, Node, parse_line
 
 __all__ = ["Word", "scan_command", "split_words"]
 

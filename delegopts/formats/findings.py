@@ -4,7 +4,7 @@ The kernel's refusal (:class:`~delegopts.errors.OptionError`), the parser's diag
 the cross-option rules of :mod:`delegopts.lint` all become
 :class:`Problem` records on the source line, minus the codes the user ignores.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
 >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
 ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
@@ -26,7 +26,7 @@ from delegopts.catalog import Catalog
 from delegopts.diagnostics import Diagnostic
 from delegopts.errors import OptionError
 from delegopts.formats._source import Found, Problem
-from delegopts.model import Options
+from delegopts.options import Options
 
 __all__ = ["Checked", "check_found", "lint_diagnostics", "problem_of"]
 

@@ -13,9 +13,9 @@ it, leaves those codes out for that entry.
 from __future__ import annotations
 
 from delegopts.errors import Span
-from delegopts.formats._grammar import LineSyntaxError, parse_line
 from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes, unescape
 from delegopts.formats.mountopts import kept_pieces
+from delegopts.grammar.lines import LineSyntaxError, parse_line
 
 __all__ = ["BPF_TYPE", "data_from_field", "scan_fstab"]
 

@@ -15,9 +15,9 @@ import difflib
 
 from delegopts.catalog import OptionKind
 from delegopts.errors import Span
-from delegopts.formats._grammar import LineSyntaxError, parse_line
 from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes
-from delegopts.model import Options
+from delegopts.grammar.lines import LineSyntaxError, parse_line
+from delegopts.options import Options
 
 __all__ = ["PREFIX", "scan_incus", "to_incus"]
 

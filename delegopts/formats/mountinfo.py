@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from delegopts.formats._grammar import LineSyntaxError, parse_line
 from delegopts.formats._source import Builder, Found, Problem, Scan, unescape
 from delegopts.formats.fstab import BPF_TYPE, data_from_field, scan_fstab
+from delegopts.grammar.lines import LineSyntaxError, parse_line
 
 __all__ = ["Mount", "looks_like_mountinfo", "scan_mountinfo", "scan_mounts"]
 

@@ -10,7 +10,7 @@ with ``PrivateBPF=yes`` (systemd.exec(5)), and a token can only be made from the
 namespace of the service's own (``PrivateUsers=``). Names are matched exactly, as systemd's
 string tables do; an assignment with a name systemd does not know is ignored as a whole.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
 >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
 ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)])]))
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 from delegopts.catalog import Catalog, Name, OptionKind, ascii_lower
 from delegopts.errors import Span
-from delegopts.formats._grammar import LineSyntaxError, parse_line
 from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes
 from delegopts.formats.mountopts import kept_pieces
-from delegopts.model import Options
+from delegopts.grammar.lines import LineSyntaxError, parse_line
+from delegopts.options import Options
 
 __all__ = ["SETTINGS", "scan_unit", "systemd_name", "to_systemd"]
 

@@ -6,7 +6,7 @@ risk rules (5xx: what the token grants). :data:`RULES` lists every rule with an 
 :class:`LintPolicy` and :func:`filter_suppressed` implement ``--ignore``/``--strict``;
 :func:`classify_error` gives a code to a refused spelling (D302-D305).
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
 >>> from delegopts.semantics import parse
 >>> catalog = Catalog.from_bytes(write_btf([
@@ -25,14 +25,14 @@ info: D501 the token allows nothing: no command it gates is fully delegated (col
 from __future__ import annotations
 
 from delegopts.diagnostics import Code, Diagnostic
+from delegopts.history import first_kernel_with
 from delegopts.lint._where import where
 from delegopts.lint.cannot_work import attach_rules, cannot_work
-from delegopts.lint.history import first_kernel_with
 from delegopts.lint.risk import Summary, risk, summarize
 from delegopts.lint.rules import RULES, Rule, rule_for
 from delegopts.lint.spelling import classify_error
 from delegopts.lint.suppress import LintPolicy, UnknownCodeError, filter_suppressed, parse_codes
-from delegopts.model import Options
+from delegopts.options import Options
 
 __all__ = [
     "RULES",

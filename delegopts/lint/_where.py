@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
 from delegopts.errors import Span
-from delegopts.model import Options, Step
-from delegopts.syntax import Piece, split_options
+from delegopts.grammar.splitter import Piece, split_options
+from delegopts.options import Options, Step
 
 __all__ = ["Where", "where"]
 

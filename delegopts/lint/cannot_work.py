@@ -15,7 +15,7 @@ from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
 from delegopts.lint._kernel import ATTACH_NEEDS, CMD_BITS
 from delegopts.lint._where import Where
-from delegopts.model import Mask, Options, Step
+from delegopts.options import Mask, Options, Step
 
 __all__ = ["cannot_work"]
 

@@ -25,7 +25,7 @@ from delegopts.lint._kernel import (
     READS_KERNEL_VALUES,
 )
 from delegopts.lint._where import Where
-from delegopts.model import Mask, Options, Step
+from delegopts.options import Mask, Options, Step
 
 __all__ = ["Summary", "risk", "summarize"]
 
@@ -111,7 +111,7 @@ def _bit(mask: Mask, cmd: str) -> bool:
 def summarize(options: Options) -> Summary:
     """What a token from a mount with ``options`` grants.
 
-    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
     >>> from delegopts.catalog import Catalog
     >>> from delegopts.semantics import parse
     >>> catalog = Catalog.from_bytes(write_btf([

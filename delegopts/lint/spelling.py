@@ -10,8 +10,8 @@ from __future__ import annotations
 from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind, ascii_lower
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import OptionError
-from delegopts.lint.history import a, newer_name_note
-from delegopts.syntax import split_options
+from delegopts.grammar.splitter import split_options
+from delegopts.history import a, newer_name_note
 
 __all__ = ["classify_error"]
 
@@ -42,7 +42,7 @@ def _kind_at(source: str, position: int) -> OptionKind | None:
 def classify_error(error: OptionError, catalog: Catalog) -> Diagnostic | None:
     """The D3xx diagnostic for a refused delegate piece, or None if it is none of them.
 
-    >>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
+    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
     >>> from delegopts.semantics import parse
     >>> catalog = Catalog.from_bytes(write_btf([
     ...     EnumSpec("bpf_cmd", [("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),

@@ -2,7 +2,7 @@
 
 Importing Lark and building a parser costs 100-150 ms in every new process, more than
 twice Python's own start-up: ``delegopts show`` could never start fast. So the tables
-(see :mod:`delegopts._tablegen`) are compiled ahead of time and shipped beside the
+(see :mod:`delegopts.grammar.tablegen`) are compiled ahead of time and shipped beside the
 grammars, and this module runs them the way Lark's LALR parser with a contextual lexer
 does:
 
@@ -28,11 +28,11 @@ import json
 import re
 from typing import Any, Protocol
 
-from delegopts._resources import read_bytes, read_text
+from delegopts.grammar.resources import read_bytes, read_text
 
 __all__ = ["ParseError", "Parser", "TextParser", "Token", "build", "load"]
 
-TABLE_FORMAT = 1  # the layout delegopts._tablegen writes
+TABLE_FORMAT = 1  # the layout delegopts.grammar.tablegen writes
 _GRAMMARS = "delegopts.grammars"
 
 

@@ -6,8 +6,8 @@ against the file's size; bad values become one :class:`~delegopts.errors.BTFErro
 naming the field's byte offset.
 
 >>> import io
->>> from delegopts._btfwriter import write_btf, EnumSpec
->>> from delegopts._imagewriter import write_arm64_image
+>>> from delegopts.btf.writer import write_btf, EnumSpec
+>>> from delegopts.btf.imagewriter import write_arm64_image
 >>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])])
 >>> image = write_arm64_image(blob)
 >>> scan_btf(io.BytesIO(image), len(image), source="Image") == (image.index(blob), len(blob))
@@ -141,7 +141,7 @@ def scan_btf(stream: BinaryIO, file_size: int, *, source: str) -> tuple[int, int
     section starts and ends with NUL. The largest wins: vmlinux BTF is megabytes, the
     BTF of BPF objects embedded in the kernel (``bpf_preload``) is small.
     """
-    from delegopts.btf import MAX_RAW_BTF
+    from delegopts.btf.reader import MAX_RAW_BTF
 
     best: tuple[int, int] | None = None
     hits = 0

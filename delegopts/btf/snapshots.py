@@ -6,8 +6,8 @@ A snapshot holds exactly what delegopts reads: the four enums bpffs looks names 
 enumerator in declaration order, and the member names of ``struct bpf_mount_opts``.
 It is valid BTF that bpftool reads, a few KB instead of 5 MB.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec, StructSpec
->>> from delegopts.btf import BTF
+>>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
+>>> from delegopts.btf.reader import BTF
 >>> full = BTF.from_bytes(write_btf([
 ...     EnumSpec("other", [("X", 1)]),
 ...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("__MAX_BPF_CMD", 1)]),
@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
-from delegopts.btf import BTF
+from delegopts.btf.reader import BTF
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 from delegopts.errors import BTFError
 
 __all__ = ["ENUM_NAMES", "MOUNT_OPTS", "available", "load", "newest", "slim", "version_key"]

@@ -1,6 +1,6 @@
 """The shipped parse tables are what Lark makes of the grammars, and run as Lark runs them.
 
-delegopts parses with delegopts._lalr over tables compiled ahead of time from
+delegopts parses with delegopts.grammar.lalr over tables compiled ahead of time from
 grammars/*.lark (so no process has to import Lark); these tests keep the grammars the
 only source of truth: a stale table fails here, and the runtime must give Lark's own
 result, token for token, or the same error at the same position.
@@ -17,11 +17,11 @@ import pytest
 from corpus import option_strings
 from kernels import catalog
 
-from delegopts._lalr import ParseError, Token, load
-from delegopts._tablegen import compile_tables
-from delegopts.formats._grammar import _ToNode
+from delegopts.grammar.lalr import ParseError, Token, load
+from delegopts.grammar.lines import _ToNode
+from delegopts.grammar.tablegen import compile_tables
 
-GRAMMARS = Path(__file__).resolve().parents[1] / "grammars"
+GRAMMARS = Path(__file__).resolve().parents[2] / "grammars"
 NAMES = sorted(path.stem for path in GRAMMARS.glob("*.lark"))
 
 
@@ -66,8 +66,8 @@ def _samples(name: str) -> list[str]:
     rng = random.Random(name)
     alphabet = " \t#:=,[]\"'\\-_aZ09;.\n/"
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(25))) for _ in range(1500)]
-    texts += (Path(__file__).parent / "data" / "fstab").read_text().splitlines()
-    texts += (Path(__file__).parent / "data" / "mountinfo-6.18.44").read_text().splitlines()
+    texts += (Path(__file__).parents[1] / "data" / "fstab").read_text().splitlines()
+    texts += (Path(__file__).parents[1] / "data" / "mountinfo-6.18.44").read_text().splitlines()
     if name == "options":
         texts += list(option_strings(catalog("6.18.44"), 1500, seed=3))
     return texts
@@ -90,7 +90,7 @@ def test_runtime_gives_what_lark_gives(name: str) -> None:
 
 
 def test_stale_or_missing_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    import delegopts._lalr as runtime
+    import delegopts.grammar.lalr as runtime
 
     assert load("fstab") is not None
     monkeypatch.setattr(runtime, "TABLE_FORMAT", 99)
@@ -114,7 +114,7 @@ def test_tokens_carry_type_and_positions() -> None:
 def test_lark_fallback_gives_what_the_tables_give(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import delegopts._lalr as runtime
+    import delegopts.grammar.lalr as runtime
 
     tables = runtime.build(name, _ToNode())
     monkeypatch.setattr(runtime, "load", lambda *_: None)
@@ -126,7 +126,7 @@ def test_lark_fallback_gives_what_the_tables_give(
 
 
 def test_lark_fallback_without_callbacks_builds_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
-    import delegopts._lalr as runtime
+    import delegopts.grammar.lalr as runtime
 
     line = "bpffs /sys/fs/bpf bpf defaults"
     tables = runtime.build("fstab")
@@ -152,7 +152,7 @@ WORD: /[a-z]+/i
 def test_keywords_inside_a_regex_terminal_are_retyped_as_lark_does(text: str) -> None:
     from lark import Lark
 
-    from delegopts._lalr import Parser
+    from delegopts.grammar.lalr import Parser
 
     theirs = Lark(KEYWORDS, parser="lalr", transformer=_ToNode(), maybe_placeholders=False)
     tables = json.loads(json.dumps(compile_tables(KEYWORDS)))  # as it would be shipped

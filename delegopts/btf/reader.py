@@ -23,7 +23,7 @@ holding a word's low half is a ``memchr`` scan (:meth:`BTF._word_offsets`), ever
 in one pass. And ``/sys/kernel/btf/vmlinux``, which sysfs hands out one 4 KiB page per
 ``read()``, is mapped instead where the kernel allows it (:func:`read_raw`).
 
->>> from delegopts._btfwriter import write_btf, EnumSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec
 >>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5)])])
 >>> btf = BTF.from_bytes(blob)
 >>> [(e.name, e.value) for e in btf.find_enum("bpf_cmd").enumerators]
@@ -463,7 +463,7 @@ class BTF:
     ) -> dict[tuple[str, int], TypeRecord | None]:
         """:meth:`find` for several ``(name, kind)`` pairs, sharing the passes over the data.
 
-        >>> from delegopts._btfwriter import write_btf, EnumSpec
+        >>> from delegopts.btf.writer import write_btf, EnumSpec
         >>> btf = BTF.from_bytes(write_btf([EnumSpec("a", [("A", 1)]), EnumSpec("b", [])]))
         >>> found = btf.find_many([("a", KIND_ENUM), ("z", KIND_ENUM)])
         >>> found[("a", KIND_ENUM)].offset, found[("z", KIND_ENUM)]

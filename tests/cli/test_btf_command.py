@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
-from delegopts._imagewriter import write_bzimage, write_elf
+from delegopts.btf.imagewriter import write_bzimage, write_elf
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 from delegopts.catalog import Catalog
 from delegopts.cli import main
 

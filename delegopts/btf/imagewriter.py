@@ -9,7 +9,7 @@
 - :func:`write_arm64_image`: an arm64 ``Image`` (magic ``ARM\\x64`` at 0x38) with the BTF
   somewhere inside and no section headers; gzip it for ``Image.gz``.
 
->>> from delegopts._btfwriter import write_btf, EnumSpec
+>>> from delegopts.btf.writer import write_btf, EnumSpec
 >>> elf = write_elf(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])]))
 >>> elf[:4], len(elf) < 1024
 (b'\\x7fELF', True)

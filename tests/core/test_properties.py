@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from kernels import VERSIONS, catalog
 
 from delegopts import OptionKind, parse, parse_mask
-from delegopts.model import Mask
+from delegopts.options import Mask
 
 DELEGATING = [v for v in VERSIONS if v != "6.1.170"]
 masks = st.integers(min_value=0, max_value=2**64 - 1)

@@ -13,12 +13,11 @@
 - an arm64 ``Image`` or any other file holding BTF without section headers: scanned for
   a well-formed BTF header.
 
-:func:`find_installed_image` maps a release (``uname -r``) to its image under ``/boot``
-or ``/usr/lib/modules``; :func:`load_snapshot` reads a shipped snapshot.
+:func:`load_snapshot` reads a snapshot shipped with delegopts.
 
 >>> import tempfile, os
->>> from delegopts._btfwriter import write_btf, EnumSpec
->>> from delegopts._imagewriter import write_bzimage, write_elf
+>>> from delegopts.btf.writer import write_btf, EnumSpec
+>>> from delegopts.btf.imagewriter import write_bzimage, write_elf
 >>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])])
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     path = os.path.join(tmp, "vmlinuz")
@@ -31,31 +30,24 @@ or ``/usr/lib/modules``; :func:`load_snapshot` reads a shipped snapshot.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from delegopts._decompress import DEFAULT_LIMIT, codec_for, decompress
-from delegopts.btf import BTF, read_raw
+from delegopts.btf.decompress import DEFAULT_LIMIT, codec_for, decompress
+from delegopts.btf.reader import BTF, read_raw
 from delegopts.errors import BTFError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from delegopts import _kimage
+    from delegopts.btf import kimage as _kimage
 
 __all__ = [
-    "IMAGE_ROOTS",
     "RUNNING_KERNEL_BTF",
     "SourceInfo",
-    "find_installed_image",
     "load_btf",
     "load_snapshot",
-    "release_source",
 ]
 
 RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
-IMAGE_ROOTS = ("/boot", "/usr/lib/modules", "/lib/modules", "/usr/lib/debug")
 _MAX_NESTING = 3
 
 
@@ -134,7 +126,7 @@ def _load(
         return _raw(stream, size, path, (*layers, "raw BTF"))
     if head[:4] == b"\x7fELF":
         return _elf(stream, path, (*layers, "ELF .BTF"))
-    from delegopts import _kimage  # kernel images: not needed for raw BTF or ELF
+    from delegopts.btf import kimage as _kimage  # kernel images: not needed for raw BTF or ELF
 
     if _kimage.is_bzimage(head):
         payload = _kimage.bzimage_payload(stream, size, source=path)
@@ -180,7 +172,7 @@ def _running_banner() -> str | None:
 
 
 def _elf(stream: BinaryIO, path: str, layers: tuple[str, ...]) -> tuple[BTF, SourceInfo]:
-    from delegopts._elfbtf import read_elf_btf
+    from delegopts.btf.elf import read_elf_btf
 
     found = read_elf_btf(stream, source=path)
     btf = BTF.from_bytes(found.data, source=f"{path} (.BTF at byte {found.offset})")
@@ -194,7 +186,7 @@ def _elf(stream: BinaryIO, path: str, layers: tuple[str, ...]) -> tuple[BTF, Sou
 def _scan(
     stream: BinaryIO, size: int, path: str, layers: tuple[str, ...]
 ) -> tuple[BTF, SourceInfo]:
-    from delegopts import _kimage
+    from delegopts.btf import kimage as _kimage
 
     found = _kimage.scan_btf(stream, size, source=path)
     if found is None:
@@ -260,8 +252,8 @@ def _size(stream: BinaryIO) -> int:
 
 
 def load_snapshot(version: str) -> tuple[BTF, SourceInfo]:
-    """A shipped snapshot's BTF (see :mod:`delegopts.snapshots`)."""
-    from delegopts import snapshots
+    """A shipped snapshot's BTF (see :mod:`delegopts.btf.snapshots`)."""
+    from delegopts.btf import snapshots
 
     data = snapshots.load(version)
     btf = BTF.from_bytes(data, source=f"snapshot {version}")
@@ -271,58 +263,3 @@ def load_snapshot(version: str) -> tuple[BTF, SourceInfo]:
         f"Linux version {version} (a snapshot shipped with delegopts)", len(data),
     )  # fmt: skip
     return btf, info
-
-
-def find_installed_image(
-    release: str, roots: Sequence[str | os.PathLike[str]] | None = None
-) -> Path:
-    """The image of the installed kernel ``release``: a vmlinux if one is installed
-    (no decompression), else its vmlinuz; BTFError naming the installed ones otherwise.
-    """
-    from pathlib import Path
-
-    if not release or "/" in release or release in (".", ".."):
-        raise BTFError(f"not a kernel release: {release!r}", source="--kernel-release")
-    roots = IMAGE_ROOTS if roots is None else roots
-    for root in map(Path, roots):
-        for relative in (
-            f"vmlinux-{release}",
-            f"{release}/vmlinux",
-            f"boot/vmlinux-{release}",
-            f"lib/modules/{release}/vmlinux",
-            f"vmlinuz-{release}",
-            f"{release}/vmlinuz",
-            f"Image-{release}",
-        ):
-            candidate = root / relative
-            if candidate.is_file():
-                return candidate
-    installed = sorted(
-        {
-            name.name.removeprefix("vmlinuz-")
-            for root in map(Path, roots)
-            if root.is_dir()
-            for name in root.iterdir()
-            if name.name.startswith("vmlinuz-") or (name / "vmlinuz").is_file()
-        }
-    )
-    import difflib
-
-    close = difflib.get_close_matches(release, installed, n=1)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    raise BTFError(
-        f"no image of kernel {release} under {', '.join(map(str, roots))} "
-        f"(installed: {', '.join(installed) or 'none'}){hint}",
-        source="--kernel-release",
-    )
-
-
-def release_source(release: str) -> str:
-    """Where the BTF of installed kernel ``release`` is: its image under /boot or
-    /usr/lib/modules, else, for the running kernel, ``/sys/kernel/btf/vmlinux``."""
-    try:
-        return str(find_installed_image(release))
-    except BTFError:
-        if release == os.uname().release and os.path.exists(RUNNING_KERNEL_BTF):
-            return RUNNING_KERNEL_BTF
-        raise

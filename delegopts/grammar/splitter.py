@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from delegopts.errors import OptionError, Span
 
 if TYPE_CHECKING:
-    from delegopts._lalr import TextParser, Token
+    from delegopts.grammar.lalr import TextParser, Token
 
 __all__ = ["Item", "Piece", "grammar_text", "split_options"]
 
@@ -81,7 +81,7 @@ class Piece(NamedTuple):
 
 def grammar_text(name: str) -> str:
     """The text of ``grammars/<name>.lark``, read as package data."""
-    from delegopts._resources import read_text
+    from delegopts.grammar.resources import read_text
 
     return read_text("delegopts.grammars", f"{name}.lark")
 
@@ -155,14 +155,14 @@ def _last_item(token: Token | None, start: int) -> Item:
 
 @functools.cache
 def _parser() -> TextParser:
-    from delegopts._lalr import build
+    from delegopts.grammar.lalr import build
 
     return build("options", _Builder())
 
 
 def split_options(text: str) -> list[Piece]:
     """Split a mount data string into pieces with their positions."""
-    from delegopts._lalr import ParseError
+    from delegopts.grammar.lalr import ParseError
 
     try:
         pieces = cast(list[Piece], _parser().parse(text))  # the transformer's start() result

@@ -9,8 +9,8 @@ import struct
 
 import pytest
 
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
 from delegopts.btf import BTF, KIND_NAMES
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.errors import BTFError
 

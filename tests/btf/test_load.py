@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from delegopts import sources
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
-from delegopts._imagewriter import (
+from delegopts.btf import installed
+from delegopts.btf import load as sources
+from delegopts.btf.imagewriter import (
     compress,
     write_arm64_image,
     write_bzimage,
     write_elf,
     write_zboot,
 )
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.cli import main
 from delegopts.errors import BTFError
@@ -113,8 +114,8 @@ def test_kernel_release_finds_the_installed_image(
     image.parent.mkdir(parents=True)
     image.write_bytes(write_bzimage(write_elf(BLOB), "gzip"))
     roots = [str(tmp_path / root) for root in ("boot", "usr/lib/modules", "usr/lib/debug")]
-    assert sources.find_installed_image(release, roots) == image
-    monkeypatch.setattr(sources, "IMAGE_ROOTS", tuple(roots))
+    assert installed.find_installed_image(release, roots) == image
+    monkeypatch.setattr(installed, "IMAGE_ROOTS", tuple(roots))
     out = io.StringIO()
     assert main(["names", "--kernel-release", release, "--json"], stdout=out) == 0
     assert json.loads(out.getvalue())["kernel"] == release
@@ -133,7 +134,7 @@ def test_kernel_release_not_installed_says_what_is(
 ) -> None:
     (tmp_path / "vmlinuz-6.9.1-test").write_bytes(b"x")
     with pytest.raises(BTFError, match=message.replace("?", r"\?")):
-        sources.find_installed_image(release, [tmp_path])
+        installed.find_installed_image(release, [tmp_path])
 
 
 @pytest.mark.parametrize(
@@ -192,7 +193,7 @@ def test_kernel_release_of_the_running_kernel_falls_back_to_sysfs(
 ) -> None:
     import os
 
-    monkeypatch.setattr(sources, "IMAGE_ROOTS", (str(tmp_path),))
+    monkeypatch.setattr(installed, "IMAGE_ROOTS", (str(tmp_path),))
     monkeypatch.setattr(sources, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
     release = os.uname().release if running else "0.0.1-not-running"
     out, err = io.StringIO(), io.StringIO()

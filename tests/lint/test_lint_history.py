@@ -10,10 +10,10 @@ from kernels import SHARED
 from lintdata import catalog
 
 from delegopts.catalog import OptionKind
+from delegopts.history import VERSIONS
 from delegopts.lint import first_kernel_with
-from delegopts.lint.history import VERSIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_generated_module_is_up_to_date() -> None:

@@ -14,7 +14,7 @@ from lintdata import catalog
 
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.lint import lint
-from delegopts.model import Mask, Options
+from delegopts.options import Mask, Options
 from delegopts.semantics import parse
 
 

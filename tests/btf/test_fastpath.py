@@ -4,19 +4,14 @@ names, and on blobs built to fool it (decoy records inside other records, tails)
 from __future__ import annotations
 
 import lzma
-import os
 import struct
-from pathlib import Path
 
 import pytest
+from kernels import KERNELS
 
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
-from delegopts.btf import BTF, KIND_ENUM, KIND_STRUCT
+from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 
-KERNELS = (
-    Path(os.environ.get("DELEGOPTS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-    / "kernels"
-)
 WANTED = [
     *((name, KIND_ENUM) for name in ("bpf_cmd", "bpf_map_type", "bpf_prog_type",
                                      "bpf_attach_type", "bpf_link_type", "xdp_action",

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from delegopts._btfwriter import EnumSpec, StructSpec, write_btf
-from delegopts._imagewriter import compress, write_arm64_image, write_bzimage, write_elf
+from delegopts.btf.imagewriter import compress, write_arm64_image, write_bzimage, write_elf
+from delegopts.btf.load import load_btf
+from delegopts.btf.writer import EnumSpec, StructSpec, write_btf
 from delegopts.catalog import Catalog
 from delegopts.errors import BTFError
-from delegopts.sources import load_btf
 
 BLOB = write_btf([
     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),

@@ -4,8 +4,8 @@ Only the section headers and the ``.BTF`` bytes are read: a 60 MB vmlinux is nev
 loaded whole. Every pyelftools failure becomes one :class:`~delegopts.errors.BTFError`.
 
 >>> import io
->>> from delegopts._btfwriter import write_btf, EnumSpec
->>> from delegopts._imagewriter import write_elf
+>>> from delegopts.btf.writer import write_btf, EnumSpec
+>>> from delegopts.btf.imagewriter import write_elf
 >>> blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])])
 >>> found = read_elf_btf(io.BytesIO(write_elf(blob)), source="vmlinux")
 >>> found.data == blob, found.banner
@@ -18,8 +18,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from delegopts._kimage import find_banner
-from delegopts.btf import MAX_RAW_BTF
+from delegopts.btf.kimage import find_banner
+from delegopts.btf.reader import MAX_RAW_BTF
 from delegopts.errors import BTFError
 
 __all__ = ["ElfBTF", "read_elf_btf"]

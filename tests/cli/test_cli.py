@@ -19,7 +19,7 @@ from kernels import names_btf
 
 from delegopts.cli import _main, main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from delegopts.errors import DelegoptsError, Span
 
 if TYPE_CHECKING:
-    from delegopts._lalr import TextParser
+    from delegopts.grammar.lalr import TextParser
 
 __all__ = ["LineSyntaxError", "Node", "parse_line"]
 
@@ -54,14 +54,14 @@ class _ToNode:
 
 @functools.cache
 def _parser(name: str) -> TextParser:
-    from delegopts._lalr import build
+    from delegopts.grammar.lalr import build
 
     return build(name, _ToNode())
 
 
 def parse_line(name: str, text: str) -> Node:
     """Parse one line (trailing blanks removed) with ``grammars/<name>.lark``."""
-    from delegopts._lalr import ParseError
+    from delegopts.grammar.lalr import ParseError
 
     line = text.rstrip(" \t\r\n")
     try:

@@ -10,14 +10,11 @@ decompression bomb stops at ``limit`` bytes with one :class:`~delegopts.errors.B
 instead of filling memory or disk.
 
 Memory is what each format's decoder must keep: 32 KiB for gzip, ~4 MiB for bzip2, the
-dictionary for xz/lzma (32 MiB in kernel builds). For zstd and LZ4 legacy, where the
-output is a real file and the system's libzstd/liblz4 load, :mod:`delegopts._native`
-decodes into the mapped file itself (zstd's window is then the file, not memory; LZ4
-reads each compressed block into the tail of its own 8 MiB of output and decodes it
-in place). Otherwise the Python bindings decode: python-lz4 holds each block twice,
-and python-zstandard keeps everything it has written (kernels are compressed with
-``zstd -22 --ultra`` from a pipe: the frame declares a 128 MiB window and no content
-size), about the size of the vmlinux.
+dictionary for xz/lzma (32 MiB in kernel builds), one 8 MiB block and its input for LZ4
+legacy, and for zstd the window python-zstandard keeps of what it has written (kernels
+are compressed with ``zstd -22 --ultra`` from a pipe: the frame declares a 128 MiB window
+and no content size, so up to the size of the vmlinux). The output goes to a file, never
+to memory; a write that fails (a full or small ``$TMPDIR``) is a BTFError that says so.
 
 >>> import gzip, io
 >>> out = io.BytesIO()
@@ -37,7 +34,6 @@ from delegopts.errors import BTFError
 
 if TYPE_CHECKING:  # the codecs' own modules are imported when their data comes
     import bz2
-    import io
     import lzma
 
 __all__ = ["CODECS", "DEFAULT_LIMIT", "codec_for", "decompress"]
@@ -90,29 +86,21 @@ class _Limited:
             self._left -= len(data)
         return data
 
-    def readinto(self, view: memoryview) -> int:
-        """Fill ``view`` from the stream as far as it goes; returns the bytes read."""
-        filled = 0
-        while filled < len(view):
-            room = len(view) - filled
-            if self._left is not None:
-                room = min(room, self._left)
-            # every binary stream of the io module has readinto (typing.BinaryIO omits it)
-            src = cast("io.BufferedIOBase", self._src)
-            got = src.readinto(view[filled : filled + room]) if room else 0
-            if not got:
-                break
-            filled += got
-            if self._left is not None:
-                self._left -= got
-        return filled
-
     def chunks(self) -> Iterator[bytes]:
         while chunk := self.read(CHUNK):
             yield chunk
 
 
 _Engine = Callable[[_Limited, "_Sink"], None]
+
+
+class OutputError(Exception):
+    """Writing the decompressed data failed: told apart from a corrupt input."""
+
+    def __init__(self, error: OSError, written: int) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+        self.written = written
 
 
 class _Sink:
@@ -126,7 +114,10 @@ class _Sink:
         self.written += len(data)
         if self.written > self.limit:
             raise self.bomb()
-        self.out.write(data)
+        try:
+            self.out.write(data)
+        except OSError as error:
+            raise OutputError(error, self.written - len(data)) from error
 
     def bomb(self) -> BTFError:
         return BTFError(
@@ -134,15 +125,6 @@ class _Sink:
             "decompression bomb (no kernel image is that large)",
             source=self.source,
         )
-
-    def native(self, engine: Callable[..., int], *args: object) -> None:
-        """Run a :mod:`delegopts._native` decoder writing into the output file itself."""
-        from delegopts._native import Bomb
-
-        try:
-            self.written = engine(*args, self.limit)
-        except Bomb:
-            raise self.bomb() from None
 
 
 def _zlib(src: _Limited, sink: _Sink) -> None:
@@ -178,12 +160,6 @@ def _stdlib(make: Callable[[], lzma.LZMADecompressor | bz2.BZ2Decompressor]) -> 
 
 
 def _zstd(src: _Limited, sink: _Sink) -> None:
-    from delegopts._native import decoder
-
-    native = decoder("zstd", sink.out)
-    if native is not None:
-        sink.native(native, src.read)
-        return
     import zstandard
 
     engine = zstandard.ZstdDecompressor(max_window_size=1 << 27)
@@ -215,23 +191,17 @@ def _lz4_block_sizes(reader: _Limited) -> Iterator[int]:
         yield size
 
 
-def lz4_cut_short(size: int, got: int) -> EOFError:
+def _lz4_cut_short(size: int, got: int) -> EOFError:
     return EOFError(f"LZ4 block of {size} bytes is cut short at {got}")
 
 
 def _lz4_legacy(reader: _Limited, sink: _Sink) -> None:
-    from delegopts._native import decoder
-
-    native = decoder("lz4", sink.out)
-    if native is not None:
-        sink.native(native, _lz4_block_sizes(reader), reader.readinto, _LZ4_LEGACY_BLOCK)
-        return
     import lz4.block  # type: ignore[import-untyped]
 
     for size in _lz4_block_sizes(reader):
         block = reader.read(size)
         if len(block) < size:
-            raise lz4_cut_short(size, len(block))
+            raise _lz4_cut_short(size, len(block))
         out = lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
         del block  # hold one block and its output at a time, never two
         sink.write(out)
@@ -274,6 +244,12 @@ _ENGINES: dict[str, _Engine] = {
 }
 
 
+def _where_temporary() -> str:
+    import tempfile
+
+    return f"the temporary folder {tempfile.gettempdir()}"
+
+
 def decompress(
     codec: str,
     src: BinaryIO,
@@ -297,6 +273,14 @@ def decompress(
         _ENGINES[codec](_Limited(src, length), sink)
     except BTFError:
         raise
+    except OutputError as error:
+        raise BTFError(
+            f"cannot write the decompressed {codec} data to a temporary file "
+            f"({error}, after {error.written} bytes): the kernel image unpacks to more "
+            f"than {_where_temporary()} can hold; set TMPDIR to a folder with more room",
+            source=source,
+            offset=offset,
+        ) from error.error
     except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, RuntimeError) as error:
         raise BTFError(
             f"cannot decompress the {codec} data ({error}); the image is corrupt or truncated",

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import lzma
-import os
-from pathlib import Path
 
 import pytest
+from kernels import KERNELS, VERSIONS
 
-from delegopts import snapshots, sources
-from delegopts.btf import BTF
+from delegopts.btf import load as sources
+from delegopts.btf import snapshots
+from delegopts.btf.reader import BTF
 from delegopts.catalog import Catalog, OptionKind
-
-VERSIONS = ("6.1.170", "6.12.107", "6.18.44", "7.2.13")
-KERNELS = (
-    Path(os.environ.get("DELEGOPTS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-    / "kernels"
-)
 
 
 def facts(catalog: Catalog) -> tuple[object, ...]:

@@ -1,4 +1,4 @@
-"""Compile a grammar in ``grammars/`` into the tables :mod:`delegopts._lalr` runs.
+"""Compile a grammar in ``grammars/`` into the tables :mod:`delegopts.grammar.lalr` runs.
 
 Lark does all the work: it reads the ``.lark`` file, builds the LALR parse table and the
 contextual lexer, and this module writes down what they decided: for every parser state
@@ -30,7 +30,7 @@ def compile_tables(grammar: str) -> dict[str, Any]:
 
     lark = Lark(grammar, parser="lalr", lexer="contextual", maybe_placeholders=False)
     if lark.ignore_tokens:
-        raise ValueError("%ignore is not supported by delegopts._lalr")
+        raise ValueError("%ignore is not supported by delegopts.grammar.lalr")
     frontend = lark.parser
     table = frontend.parser._parse_table
     # Lark numbers states and orders rules differently from one process to the next (set
@@ -60,7 +60,7 @@ def compile_tables(grammar: str) -> dict[str, Any]:
     exported_rules = []
     for rule in rules:
         if rule.options.template_source is not None or rule.options.empty_indices:
-            raise ValueError(f"rule {rule} uses a feature delegopts._lalr does not run")
+            raise ValueError(f"rule {rule} uses a feature delegopts.grammar.lalr does not run")
         keep = [
             [index, int(not symbol.is_term and symbol.name.startswith("_"))]
             for index, symbol in enumerate(rule.expansion)
