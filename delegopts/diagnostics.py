@@ -1,23 +1,32 @@
-"""Diagnostics: what the kernel does with an option string that its author may not expect.
+"""Findings: one model for everything delegopts reports, whatever the command or input.
 
-Each diagnostic has a stable :class:`Code` (``D101``...), a severity, a one-line message
-naming the piece, the span of that piece and a fix (a phrase) where one exists.
+Each :class:`Diagnostic` has a stable :class:`Code`, a severity (the code's), a one-line
+message naming the piece, the span of that piece, a fix (a phrase) where one exists, and,
+once placed in an input file, a :class:`Location` (file, line, the line's text).
+
+Codes: ``D1xx``-``D5xx`` are what the kernel does with an option string (parser and lint),
+``EINVAL``/``ERANGE`` the kernel's refusals, ``F1xx``-``F4xx`` what the tool that writes
+the options (fstab, mount(8), systemd, Incus) does with the file.
 
 >>> d = Diagnostic(Code.UNKNOWN_KEY, "unknown key 'delegate_cmd' is ignored",
 ...                Span(0, 12), "did you mean 'delegate_cmds'?")
 >>> d.code.value, d.severity.value, d.column
 ('D101', 'warning', 1)
+>>> print(d.located(Location("fstab", 3, "x delegate_cmd=any"), Span(2, 14)).render())
+fstab:3:3: warning: D101 unknown key 'delegate_cmd' is ignored; did you mean 'delegate_cmds'?
+  x delegate_cmd=any
+    ^^^^^^^^^^^^
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from delegopts.errors import Span
+from delegopts.errors import Span, caret_lines
 
-__all__ = ["Code", "Diagnostic", "Severity"]
+__all__ = ["Code", "Diagnostic", "Location", "Severity"]
 
 
 class Severity(enum.Enum):
@@ -27,8 +36,10 @@ class Severity(enum.Enum):
 
 
 class Code(enum.Enum):
-    """Stable codes. 1xx: silently ignored; 2xx: silently lost; 3xx: spelling;
-    4xx: delegation that cannot work; 5xx: what the token grants (risk).
+    """Stable codes. ``D1xx``: silently ignored; ``D2xx``: silently lost; ``D3xx``:
+    spelling; ``D4xx``: delegation that cannot work; ``D5xx``: what the token grants (risk);
+    ``EINVAL``/``ERANGE``: the kernel refuses the mount; ``F1xx``: fstab and mountinfo;
+    ``F2xx``: systemd units; ``F3xx``: mount command lines; ``F4xx``: Incus.
 
     Each member's value is its code; :attr:`slug`, :attr:`severity` and :attr:`summary`
     come from the table below.
@@ -67,6 +78,21 @@ class Code(enum.Enum):
     ANY_EVERYWHERE = "D503"
     TOKEN_CREATE = "D504"
     CMD_NOT_GATED = "D505"
+    KERNEL_EINVAL = "EINVAL"
+    KERNEL_ERANGE = "ERANGE"
+    SYNTAX = "F101"
+    FSTAB_FIELDS = "F102"
+    NO_BPFFS_TYPE = "F103"
+    MOUNTINFO_LINE = "F104"
+    SYSTEMD_NAME = "F201"
+    SYSTEMD_NO_PRIVATE_BPF = "F202"
+    SYSTEMD_NO_PRIVATE_USERS = "F203"
+    COMMAND_QUOTES = "F301"
+    NOT_MOUNT = "F302"
+    OPTION_VALUE = "F303"
+    NO_TYPE = "F304"
+    OTHER_TYPE = "F305"
+    INCUS_KEY = "F401"
 
     @property
     def slug(self) -> str:
@@ -203,17 +229,70 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         _I,
         "a command the kernel never checks against a token: delegating it changes nothing",
     ),
+    Code.KERNEL_EINVAL: ("kernel-refuses", _E, "the kernel refuses the mount (EINVAL)"),
+    Code.KERNEL_ERANGE: ("number-out-of-range", _E, "a number the kernel refuses (ERANGE)"),
+    Code.SYNTAX: ("syntax", _E, "a line its format's grammar does not accept"),
+    Code.FSTAB_FIELDS: ("fstab-fields", _W, "an fstab entry with fewer than 3 fields"),
+    Code.NO_BPFFS_TYPE: (
+        "no-bpffs-type",
+        _E,
+        "'bpffs' written as the filesystem type: it is 'bpf'",
+    ),
+    Code.MOUNTINFO_LINE: ("mountinfo-line", _E, "a line that is not mountinfo"),
+    Code.SYSTEMD_NAME: ("systemd-name", _E, "a BPFDelegate*= name systemd does not know"),
+    Code.SYSTEMD_NO_PRIVATE_BPF: (
+        "systemd-no-private-bpf",
+        _W,
+        "BPFDelegate*= without PrivateBPF=yes",
+    ),
+    Code.SYSTEMD_NO_PRIVATE_USERS: (
+        "systemd-no-private-users",
+        _W,
+        "BPFDelegate*= without PrivateUsers=",
+    ),
+    Code.COMMAND_QUOTES: ("command-quotes", _E, "a command line that cannot be split into words"),
+    Code.NOT_MOUNT: ("not-mount", _E, "a command line that is not a mount command"),
+    Code.OPTION_VALUE: ("option-value", _E, "a mount option without its value"),
+    Code.NO_TYPE: ("no-type", _W, "a mount command without '-t bpf'"),
+    Code.OTHER_TYPE: ("other-type", _I, "a mount command for another filesystem, left alone"),
+    Code.INCUS_KEY: ("incus-key", _W, "a security.bpffs.* key Incus does not have"),
 }
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """Where in an input file a finding is: the file (or ``<argument 1>``, ``<stdin>``),
+    the 1-based line number and that line's text (shown under the finding)."""
+
+    path: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One finding about one piece of the input."""
+    """One finding about one piece of the input.
+
+    ``span`` is in the option string, or, once :attr:`location` is set, in that line.
+    """
 
     code: Code
     message: str
     span: Span
     fix: str | None = None
+    location: Location | None = None
+
+    @classmethod
+    def at(
+        cls,
+        code: Code,
+        message: str,
+        location: Location,
+        span: Span,
+        fix: str | None = None,
+    ) -> Diagnostic:
+        """A finding about ``span`` of the line at ``location``."""
+        return cls(code, message, span, fix, location)
 
     @property
     def severity(self) -> Severity:
@@ -223,14 +302,35 @@ class Diagnostic:
     def column(self) -> int:
         return self.span.column
 
+    @property
+    def path(self) -> str:
+        return self.location.path if self.location else ""
+
+    @property
+    def line(self) -> int:
+        return self.location.line if self.location else 0
+
+    def located(self, location: Location, span: Span) -> Diagnostic:
+        """The same finding placed at ``span`` of the line at ``location``."""
+        return replace(self, span=span, location=location)
+
     def headline(self) -> str:
+        """One line: where, severity, code, message and fix."""
         fix = f"; {self.fix}" if self.fix else ""
-        return (
-            f"{self.severity.value}: {self.code.value} {self.message} (column {self.column}){fix}"
-        )
+        head = f"{self.severity.value}: {self.code.value} {self.message}"
+        if self.location is None:
+            return f"{head} (column {self.column}){fix}"
+        where = f"{self.location.path}:{self.location.line}:{self.column}: "
+        return f"{where if self.location.path else ''}{head}{fix}"
+
+    def render(self) -> str:
+        """The headline and, when located, the source line with carets under the span."""
+        if self.location is None:
+            return self.headline()
+        return f"{self.headline()}\n{caret_lines(self.location.text, self.span)}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "code": self.code.value,
             "name": self.code.slug,
             "severity": self.severity.value,
@@ -239,3 +339,10 @@ class Diagnostic:
             "end_column": self.span.end + 1,
             "fix": self.fix,
         }
+        if self.location is not None:
+            document |= {
+                "file": self.location.path,
+                "line": self.location.line,
+                "source": self.location.text,
+            }
+        return document

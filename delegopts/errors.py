@@ -22,6 +22,7 @@ from dataclasses import dataclass
 __all__ = [
     "BTFError",
     "DelegoptsError",
+    "InputError",
     "OptionError",
     "Span",
     "caret_lines",
@@ -157,3 +158,21 @@ class BTFError(DelegoptsError, ValueError):
     def __str__(self) -> str:
         at = f" at byte {self.offset}" if self.offset is not None else ""
         return f"{self.source}: {self.message}{at}"
+
+
+class InputError(DelegoptsError, OSError):
+    """An input file (or standard input) cannot be read: ``path`` and why.
+
+    An ``OSError`` too, with the errno of the failure where there was one.
+
+    >>> str(InputError("/etc/nothing", "cannot read: No such file or directory"))
+    '/etc/nothing: cannot read: No such file or directory'
+    """
+
+    def __init__(self, path: str, message: str, *, errno: int | None = None) -> None:
+        super().__init__(errno, message) if errno is not None else super().__init__(message)
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"

@@ -25,9 +25,13 @@ __all__ = ["ExitStatus", "main"]
 
 
 def main(
-    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (see :class:`ExitStatus`)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments in (["--version"], ["-V"]):  # fast path: no parser, no other imports
@@ -38,7 +42,7 @@ def main(
     from delegopts.cli._common import IO
     from delegopts.cli._main import run
 
-    return int(run(arguments, IO(out, err)))
+    return int(run(arguments, IO(out, err, stdin or sys.stdin)))
 
 
 def __getattr__(name: str) -> Any:

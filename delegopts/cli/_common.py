@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
+    from delegopts.policy import Policy
 
 __all__ = [
     "IO",
@@ -22,7 +23,7 @@ __all__ = [
     "add_target",
     "catalog_for",
     "dump_json",
-    "ignored",
+    "policy_of",
     "read_lines",
 ]
 
@@ -99,8 +100,11 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class IO:
+    """The command's streams: what it reads for ``-``, where data and diagnostics go."""
+
     out: TextIO
     err: TextIO
+    inp: TextIO
 
 
 def add_lint_options(parser: argparse.ArgumentParser) -> None:
@@ -115,13 +119,13 @@ def add_lint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-lint", action="store_true", help="only the kernel's own rules")
 
 
-def ignored(args: argparse.Namespace) -> frozenset[str]:
-    """The codes of ``--ignore`` (codes or names); a usage error for an unknown one."""
-    from delegopts.formats.codes import ignore_codes
+def policy_of(args: argparse.Namespace) -> Policy:
+    """``--ignore`` (codes or names) and ``--strict``; a usage error for an unknown code."""
+    from delegopts.policy import Policy, UnknownCodeError
 
     try:
-        return ignore_codes(args.ignore)
-    except ValueError as error:
+        return Policy.from_args(args.ignore, strict=getattr(args, "strict", False))
+    except UnknownCodeError as error:
         raise UsageError(f"delegopts {args.command}: --ignore: {error}") from error
 
 
@@ -201,17 +205,28 @@ def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
     return catalog.without_names() if getattr(args, "no_btf", False) else catalog
 
 
+def read_text(name: str, io: IO) -> str:
+    """The text of the file ``name``, or of standard input for ``-``.
+
+    Bytes that are not UTF-8 are kept (``surrogateescape``); a file that cannot be read is
+    an :class:`~delegopts.errors.InputError` naming it (exit status 3).
+    """
+    from delegopts.errors import InputError
+
+    if name == "-":
+        return io.inp.read()
+    try:
+        with open(name, encoding="utf-8", errors="surrogateescape") as file:
+            return file.read()
+    except OSError as error:
+        raise InputError(
+            name, f"cannot read: {error.strerror or error}", errno=error.errno
+        ) from error
+
+
 def read_lines(name: str, io: IO) -> list[tuple[int, str]]:
     """``(line number, text)`` of a file, or of standard input for ``-``; newline removed."""
-    if name == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(name, encoding="utf-8", errors="surrogateescape") as file:
-                text = file.read()
-        except OSError as error:
-            raise FileNotFoundError(f"{name}: cannot read: {error.strerror}") from error
-    return [(number, line) for number, line in enumerate(text.splitlines(), start=1)]
+    return list(enumerate(read_text(name, io).splitlines(), start=1))
 
 
 def dump_json(value: Any, io: IO) -> None:

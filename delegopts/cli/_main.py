@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
-from delegopts.errors import BTFError
+from delegopts.errors import BTFError, InputError
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -90,8 +90,9 @@ def _command_named(arguments: list[str]) -> str | None:
 def run(arguments: list[str], io: IO) -> int:
     """Parse ``arguments`` and run the command; every failure becomes an exit status.
 
-    Commands let :class:`~delegopts.errors.BTFError` and ``FileNotFoundError`` through:
-    both are reported here, once, as unreadable input (exit status 3).
+    Commands let :class:`~delegopts.errors.BTFError` and
+    :class:`~delegopts.errors.InputError` through: both are reported here, once, as
+    unreadable input (exit status 3).
     """
     show_traceback = "--traceback" in arguments
     token = _streams.set(io)
@@ -113,7 +114,7 @@ def run(arguments: list[str], io: IO) -> int:
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
-    except (BTFError, FileNotFoundError) as error:
+    except (BTFError, InputError) as error:
         # Any command: the target kernel's BTF, or an input file, cannot be read.
         io.err.write(f"delegopts: {error}\n")
         return ExitStatus.UNREADABLE

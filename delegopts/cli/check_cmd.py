@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +15,14 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
-    ignored,
+    policy_of,
+    read_text,
 )
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
-    from delegopts.formats import Found, Problem, Scan
+    from delegopts.diagnostics import Diagnostic
+    from delegopts.formats import Found, Scan
     from delegopts.formats.findings import Checked
 
 _EXAMPLES = """\
@@ -80,21 +81,12 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _read(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
-    try:
-        return Path(name).read_text("utf-8", "surrogateescape")
-    except OSError as error:
-        raise FileNotFoundError(f"{name}: cannot read: {error.strerror}") from error
-
-
 def _is_command(inputs: list[str]) -> bool:
     words = [w for w in inputs if w.rsplit("/", 1)[-1] not in ("sudo", "doas", "env")]
     return bool(words) and words[0].rsplit("/", 1)[-1] == "mount"
 
 
-def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
+def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
     from delegopts.formats import Found, Scan, guess_format, scan
     from delegopts.formats.cmdline import scan_command
 
@@ -106,7 +98,9 @@ def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
         ("incus", args.incus),
     ):
         for name in names:
-            scans.append(scan(given, _read(name), name, catalog_of() if given == "unit" else None))
+            scans.append(
+                scan(given, read_text(name, io), name, catalog_of() if given == "unit" else None)
+            )
     if args.options:
         command = ["mount", "-t", "bpf"]
         for options in args.options:
@@ -120,11 +114,13 @@ def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
         if "=" not in text and Path(text).is_file():
             kind = guess_format(text)
         if text == "-":
-            lines = _read("-").splitlines()
+            lines = read_text("-", io).splitlines()
             found = [Found.plain(t, path="<stdin>", line=n) for n, t in enumerate(lines, 1) if t]
             scans.append(Scan.of(found, ()))
         elif kind is not None:
-            scans.append(scan(kind, _read(text), text, catalog_of() if kind == "unit" else None))
+            scans.append(
+                scan(kind, read_text(text, io), text, catalog_of() if kind == "unit" else None)
+            )
         elif "=" not in text and Path(text).is_file():
             raise UsageError(
                 f"delegopts check: cannot tell the format of {text}: "
@@ -133,10 +129,6 @@ def _scans(args: argparse.Namespace, catalog_of: Any) -> list[Scan]:
         else:
             scans.append(Scan.of([Found.plain(text, path=f"<argument {number}>", line=1)], ()))
     return scans
-
-
-def _fails(problem: Problem, strict: bool) -> bool:
-    return problem.severity == "error" or (strict and problem.severity == "warning")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -151,19 +143,18 @@ def run(args: argparse.Namespace, io: IO) -> int:
             catalogs.append(catalog_for(args, io))
         return catalogs[0]
 
-    ignore = ignored(args)
-    scans = _scans(args, catalog_of)
+    policy = policy_of(args)
+    scans = _scans(args, catalog_of, io)
     catalog = catalog_of()
     results: list[Checked] = []
-    format_problems = [p for s in scans for p in s.problems if p.code not in ignore]
+    format_findings = [f for s in scans for f in s.findings if policy.shows(f)]
     for found in (f for s in scans for f in s.found):
-        results.append(check_found(found, catalog, ignore, lint=not args.no_lint))
-    problems = format_problems + [p for r in results for p in r.problems]
-    failed = any(_fails(p, args.strict) for p in problems)
+        results.append(check_found(found, catalog, policy.ignore, lint=not args.no_lint))
+    failed = policy.fails(format_findings + [f for r in results for f in r.findings])
     if args.json:
-        dump_json(_json(catalog, results, format_problems, failed), io)
+        dump_json(_json(catalog, results, format_findings, failed), io)
     else:
-        _text(results, format_problems, io)
+        _text(results, format_findings, io)
     return ExitStatus.INVALID if failed else ExitStatus.OK
 
 
@@ -171,23 +162,23 @@ def _where(found: Found) -> str:
     return f"{found.path}:{found.line}" if found.path else ""
 
 
-def _text(results: list[Checked], format_problems: list[Problem], io: IO) -> None:
+def _text(results: list[Checked], format_findings: list[Diagnostic], io: IO) -> None:
     """Findings in file order (file, line, column), each entry's summary after its findings."""
-    from delegopts.formats import Problem
+    from delegopts.diagnostics import Diagnostic
 
     files: dict[str, int] = {}
-    for path in [p.path for p in format_problems] + [r.found.path for r in results]:
+    for path in [f.path for f in format_findings] + [r.found.path for r in results]:
         files.setdefault(path, len(files))
-    events: list[tuple[tuple[int, int, int, int], Problem | Checked]] = []
-    for problem in format_problems + [p for r in results for p in r.problems]:
-        events.append(((files[problem.path], problem.line, 0, problem.column), problem))
+    events: list[tuple[tuple[int, int, int, int], Diagnostic | Checked]] = []
+    for finding in format_findings + [f for r in results for f in r.findings]:
+        events.append(((files[finding.path], finding.line, 0, finding.column), finding))
     for result in results:
         events.append(((files[result.found.path], result.found.line, 1, 0), result))
     counts = {"error": 0, "warning": 0, "info": 0}
     for _, event in sorted(events, key=lambda item: item[0]):
-        if isinstance(event, Problem):
+        if isinstance(event, Diagnostic):
             io.err.write(event.render() + "\n")
-            counts[event.severity] = counts.get(event.severity, 0) + 1
+            counts[event.severity.value] += 1
         elif event.options is not None:
             shown = str(event.options) or "(nothing shown)"
             io.out.write(f"{_where(event.found)}: {event.found.what}: {shown}\n")
@@ -200,13 +191,13 @@ def _text(results: list[Checked], format_problems: list[Problem], io: IO) -> Non
 
 
 def _json(
-    catalog: Catalog, results: list[Checked], format_problems: list[Problem], failed: bool
+    catalog: Catalog, results: list[Checked], format_findings: list[Diagnostic], failed: bool
 ) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA,
         "kernel": catalog.label,
         "ok": not failed,
-        "problems": [p.to_json() for p in format_problems],
+        "problems": [f.to_json() for f in format_findings],
         "inputs": [
             {
                 "file": r.found.path,
@@ -217,7 +208,7 @@ def _json(
                 "ok": r.ok,
                 "shown": None if r.options is None else str(r.options),
                 "options": None if r.options is None else r.options.to_json(),
-                "problems": [p.to_json() for p in r.problems],
+                "problems": [f.to_json() for f in r.findings],
             }
             for r in results
         ],

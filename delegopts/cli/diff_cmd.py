@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         checked = check_found(Found.plain(text, path="", line=1), catalog, lint=False)
         if checked.options is None:  # a name this kernel does not know, a bad number...
             refused = True
-            (refusal,) = checked.problems
+            (refusal,) = checked.findings
             io.err.write(f"{side} (kernel {catalog.label}): {refusal.render()}\n")
         else:
             sides.append(checked.options)

@@ -14,7 +14,7 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
-    ignored,
+    policy_of,
 )
 
 if TYPE_CHECKING:
@@ -174,12 +174,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     catalog = catalog_for(args, io)
 
-    ignore = ignored(args)
+    policy = policy_of(args)
     found = Found.plain(args.options, path="", line=1)
-    result = check_found(found, catalog, ignore, lint=not args.no_lint)
+    result = check_found(found, catalog, policy.ignore, lint=not args.no_lint)
     options = result.options
     if options is None:
-        refusal = result.problems[0]
+        refusal = result.findings[0]
         if args.json:
             dump_json(
                 {
@@ -207,16 +207,16 @@ def run(args: argparse.Namespace, io: IO) -> int:
                 "ok": True,
                 "shown": str(options),
                 "bits": {key: [r.to_json() for r in rows] for key, rows in table.items()},
-                "diagnostics": [p.to_json() for p in result.problems],
+                "diagnostics": [f.to_json() for f in result.findings],
             },
             io,
         )
         return ExitStatus.OK
     _text(options, table, io)
-    for problem in result.problems:
+    for finding in result.findings:
         io.out.write(
-            f"{problem.severity}: {problem.code} {problem.message} "
-            f"(column {problem.column}){'; ' + problem.fix if problem.fix else ''}\n"
+            f"{finding.severity.value}: {finding.code.value} {finding.message} "
+            f"(column {finding.column}){'; ' + finding.fix if finding.fix else ''}\n"
         )
     return ExitStatus.OK
 

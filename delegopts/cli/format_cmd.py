@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io as _io
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
@@ -69,7 +68,6 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-_NO_IO = IO(_io.StringIO(), _io.StringIO())
 TARGETS = ("kernel", "hex", "json", "systemd", "incus")
 SOURCES = ("kernel", "hex", "json", "systemd", "incus")
 
@@ -132,14 +130,16 @@ def _from_json(text: str, name: str) -> str:
     return ",".join(pieces)
 
 
-def _from_settings(args: argparse.Namespace, catalog: Catalog) -> list[tuple[str, int | None, str]]:
+def _from_settings(
+    args: argparse.Namespace, catalog: Catalog, io: IO
+) -> list[tuple[str, int | None, str]]:
     """systemd or Incus settings (arguments, or a file) as one kernel option string."""
     from delegopts.formats.incus import scan_incus
     from delegopts.formats.systemd import scan_unit
 
     if args.file:
         name = args.file
-        text = "\n".join(line for _, line in read_lines(args.file, _NO_IO))
+        text = "\n".join(line for _, line in read_lines(args.file, io))
     else:
         name, text = "<arguments>", "\n".join(args.options)
     if args.source == "systemd":
@@ -147,9 +147,12 @@ def _from_settings(args: argparse.Namespace, catalog: Catalog) -> list[tuple[str
     else:
         scan = scan_incus(text + "\n", name)
     # PrivateBPF= and PrivateUsers= are implied here: only the settings are converted.
-    problems = [p for p in scan.problems if p.code not in ("F202", "F203")]
-    if problems:
-        raise _SettingsError("\n".join(p.render() for p in problems))
+    from delegopts.diagnostics import Code
+
+    implied = (Code.SYSTEMD_NO_PRIVATE_BPF, Code.SYSTEMD_NO_PRIVATE_USERS)
+    findings = [f for f in scan.findings if f.code not in implied]
+    if findings:
+        raise _SettingsError("\n".join(f.render() for f in findings))
     return [(name, None, found.options) for found in scan.found] or [(name, None, "")]
 
 
@@ -166,7 +169,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
                 (name, line, _from_json(text, name)) for name, line, text in inputs_of(args, io)
             ]
         elif args.source in ("systemd", "incus"):
-            inputs = _from_settings(args, catalog)
+            inputs = _from_settings(args, catalog, io)
         elif args.file:
             inputs = [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
         else:

@@ -30,8 +30,19 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+_FORMS = {
+    "options": "",
+    "fstab": " (an fstab line)",
+    "mountinfo": " (a mountinfo line)",
+    "unit": " (a unit file)",
+    "incus": " (an Incus key)",
+    "command": " (a command line)",
+}
+
+
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.lint import RULES, UnknownCodeError, parse_codes
+    from delegopts.lint import RULES
+    from delegopts.policy import UnknownCodeError, parse_codes
 
     try:
         wanted = parse_codes(args.codes)
@@ -46,6 +57,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
         io.out.write(
             f"{code.value} {code.slug} ({code.severity.value}, {rule.category})\n"
             f"    {code.summary}\n"
-            f"    example on {rule.kernel}: {rule.example!r}\n"
+            f"    example{_FORMS[rule.form]} on {rule.kernel}: {rule.example!r}\n"
         )
     return ExitStatus.OK

@@ -13,7 +13,8 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
-    ignored,
+    policy_of,
+    read_text,
 )
 
 if TYPE_CHECKING:
@@ -66,19 +67,14 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.formats.findings import check_found
     from delegopts.formats.mountinfo import scan_mounts
 
-    try:
-        with open(args.mountinfo, encoding="utf-8", errors="surrogateescape") as file:
-            text = file.read()
-        catalog = catalog_for(args, io)
-    except OSError as error:
-        io.err.write(f"delegopts: {args.mountinfo}: cannot read: {error.strerror}\n")
-        return ExitStatus.UNREADABLE
+    text = read_text(args.mountinfo, io)
+    catalog = catalog_for(args, io)
     scan, mounts = scan_mounts(text, args.mountinfo)
 
-    ignore = ignored(args)
-    checked = [check_found(m.found, catalog, ignore, lint=not args.no_lint) for m in mounts]
-    for problem in scan.problems:
-        io.err.write(problem.render() + "\n")
+    policy = policy_of(args)
+    checked = [check_found(m.found, catalog, policy.ignore, lint=not args.no_lint) for m in mounts]
+    for finding in scan.findings:
+        io.err.write(finding.render() + "\n")
     records = [_record(mount, result) for mount, result in zip(mounts, checked, strict=True)]
     if args.json:
         dump_json(
@@ -95,7 +91,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         _table(catalog, records, io)
     else:
         _plain(catalog, records, io)
-    return ExitStatus.INVALID if scan.problems else ExitStatus.OK
+    return ExitStatus.INVALID if scan.findings else ExitStatus.OK
 
 
 def _granted(mask: Mask) -> dict[str, Any]:
@@ -118,7 +114,7 @@ def _record(mount: Mount, result: Checked) -> dict[str, Any]:
         "options": mount.found.options,
         "line": mount.found.line,
         "ok": options is not None,
-        "warnings": [p.to_json() for p in result.problems],
+        "warnings": [f.to_json() for f in result.findings],
     }
     if options is None:
         record.update(owner=None, mode=None, delegate=None, shown=None)

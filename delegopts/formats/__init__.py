@@ -1,7 +1,8 @@
 """Where bpffs options are written, read with a Lark grammar each: :func:`scan` any of them.
 
 Every format yields :class:`Found` option strings (what the kernel will get, mapped back to
-file, line and column) and :class:`Problem` records about the file itself.
+file, line and column) and findings (:class:`~delegopts.diagnostics.Diagnostic`) about the
+file itself.
 
 >>> scan("fstab", "bpffs /sys/fs/bpf bpf delegate_maps=array 0 0", "fstab").found[0].options
 'delegate_maps=array'
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from delegopts.formats._source import Found, Problem, Scan
+from delegopts.formats._source import Found, Scan
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
 
-__all__ = ["FORMATS", "Found", "Problem", "Scan", "guess_format", "scan"]
+__all__ = ["FORMATS", "Found", "Scan", "guess_format", "scan"]
 
 #: The formats ``check`` reads, by the name its options use.
 FORMATS = ("fstab", "mountinfo", "unit", "incus", "command")

@@ -1,4 +1,4 @@
-"""What every file format yields: option strings found in a file, and problems with positions.
+"""What every file format yields: option strings found in a file, and findings with positions.
 
 A :class:`Found` is one bpffs data string as the kernel will get it, with a map from each
 character back to its column in the source line, so a diagnostic about the data string
@@ -11,38 +11,14 @@ points at the right place in the file (fstab's ``\\040`` escapes, systemd's name
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from delegopts.errors import Span, caret_lines
+from delegopts.diagnostics import Code, Diagnostic, Location
+from delegopts.errors import Span
 
-__all__ = ["Builder", "Found", "Problem", "Scan", "ignored_codes", "unescape"]
-
-_IGNORE = re.compile(r"#\s*delegopts:\s*ignore=([A-Za-z0-9_,\s-]+)")
-
-
-def ignored_codes(text: str) -> frozenset[str]:
-    """The codes a ``# delegopts: ignore=CODE[,CODE]`` comment in ``text`` names.
-
-    >>> sorted(ignored_codes("# delegopts: ignore=D101, zero-mask"))
-    ['D101', 'D202']
-    >>> ignored_codes("# just a comment")
-    frozenset()
-    """
-    match = _IGNORE.search(text)
-    if match is None:
-        return frozenset()
-    from delegopts.formats.codes import ignore_codes
-
-    codes: set[str] = set()
-    for part in match.group(1).split(","):
-        try:
-            codes |= ignore_codes([part])
-        except ValueError:  # an unknown code in a comment ignores nothing, and breaks nothing
-            codes.add(part.strip().upper())
-    return frozenset(codes)
+__all__ = ["Builder", "Found", "Scan", "finding", "unescape"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +37,7 @@ class Found:
     offsets: tuple[tuple[int, int], ...]
     what: str = "option string"
     target: str | None = None
-    ignore: frozenset[str] = frozenset()
+    ignore: frozenset[Code] = frozenset()
 
     @classmethod
     def plain(cls, options: str, *, path: str, line: int, **extra: Any) -> Found:
@@ -72,6 +48,11 @@ class Found:
     @property
     def line(self) -> int:
         return self.lines[0][0] if self.lines else 0
+
+    def place(self, diagnostic: Diagnostic) -> Diagnostic:
+        """``diagnostic`` about :attr:`options`, placed on the source line it comes from."""
+        number, text, span = self.locate(diagnostic.span)
+        return diagnostic.located(Location(self.path, number, text), span)
 
     def locate(self, span: Span) -> tuple[int, str, Span]:
         """Line number, line text and span in that line of ``span`` of :attr:`options`."""
@@ -122,6 +103,13 @@ class Builder:
         return Found("".join(self.text), path, tuple(self.lines), (*self.offsets, end), **extra)
 
 
+def finding(  # noqa: PLR0917 - the order a compiler message reads: file, line, text, span
+    code: Code, message: str, path: str, line: int, text: str, span: Span, fix: str | None = None
+) -> Diagnostic:
+    """A finding about ``span`` of line ``line`` (``text``) of the file ``path``."""
+    return Diagnostic.at(code, message, Location(path, line, text), span, fix)
+
+
 def unescape(field: str, start: int) -> tuple[str, list[int]]:
     r"""Decode fstab/mountinfo octal escapes (``\040`` is a blank) with each char's column.
 
@@ -145,59 +133,13 @@ def unescape(field: str, start: int) -> tuple[str, list[int]]:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """One finding about a line of an input: severity, stable code, message, fix, position."""
-
-    severity: str
-    code: str
-    message: str
-    path: str
-    line: int
-    text: str
-    span: Span
-    fix: str | None = None
-
-    @property
-    def column(self) -> int:
-        return self.span.column
-
-    def headline(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}: " if self.path else ""
-        fix = f"; {self.fix}" if self.fix else ""
-        return f"{where}{self.severity}: {self.code} {self.message}{fix}"
-
-    def render(self) -> str:
-        """The headline, the source line and carets under the span.
-
-        >>> print(Problem("error", "F201", "bad", "fstab", 3, "a b", Span(2, 3)).render())
-        fstab:3:3: error: F201 bad
-          a b
-            ^
-        """
-        return f"{self.headline()}\n{caret_lines(self.text, self.span)}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "code": self.code,
-            "message": self.message,
-            "file": self.path,
-            "line": self.line,
-            "column": self.column,
-            "end_column": self.span.end + 1,
-            "fix": self.fix,
-            "source": self.text,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Scan:
-    """What reading one input gave: the option strings and the problems of the format."""
+    """What reading one input gave: the option strings and the findings about the format."""
 
     found: tuple[Found, ...] = ()
-    problems: tuple[Problem, ...] = ()
+    findings: tuple[Diagnostic, ...] = ()
     skipped: int = field(default=0)
 
     @classmethod
-    def of(cls, found: Iterable[Found], problems: Iterable[Problem], skipped: int = 0) -> Scan:
-        return cls(tuple(found), tuple(problems), skipped)
+    def of(cls, found: Iterable[Found], findings: Iterable[Diagnostic], skipped: int = 0) -> Scan:
+        return cls(tuple(found), tuple(findings), skipped)

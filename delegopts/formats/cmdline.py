@@ -14,8 +14,9 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Problem, Scan
+from delegopts.formats._source import Builder, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, Node, parse_line
 
@@ -103,9 +104,8 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
         return Scan.of(
             (),
             [
-                Problem(
-                    "error",
-                    "F301",
+                finding(
+                    Code.COMMAND_QUOTES,
                     f"cannot split the command line: {error}",
                     path,
                     1,
@@ -121,7 +121,7 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
         span = words[0].span if words else Span(0, 1)
         fix = "give it as: -- mount -t bpf SOURCE TARGET -o OPTIONS"
         return Scan.of(
-            (), [Problem("error", "F302", "not a mount command", path, 1, line, span, fix)]
+            (), [finding(Code.NOT_MOUNT, "not a mount command", path, 1, line, span, fix)]
         )
     fstype: tuple[Word, int] | None = None
     options: list[tuple[Word, int]] = []  # a word and where its value starts
@@ -139,7 +139,7 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
             else:
                 return Scan.of(
                     (),
-                    [Problem("error", "F303", f"{name} needs a value", path, 1, line, word.span)],
+                    [finding(Code.OPTION_VALUE, f"{name} needs a value", path, 1, line, word.span)],
                 )
             if name in ("-t", "--types"):
                 fstype = (value_word, offset)
@@ -150,12 +150,11 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
         else:
             positional.append(word)
         index += 1
-    problems: list[Problem] = []
+    findings: list[Diagnostic] = []
     if fstype is None:
-        problems.append(
-            Problem(
-                "warning",
-                "F304",
+        findings.append(
+            finding(
+                Code.NO_TYPE,
                 "no '-t bpf': mount(8) guesses the type from the source",
                 path,
                 1,
@@ -167,7 +166,7 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
     elif fstype[0].text[fstype[1] :] != "bpf":
         word, offset = fstype
         message = f"not a bpffs mount (type {word.text[offset:]!r}): left alone"
-        return Scan.of((), [Problem("info", "F305", message, path, 1, line, word.span)], 1)
+        return Scan.of((), [finding(Code.OTHER_TYPE, message, path, 1, line, word.span)], 1)
     builder = Builder([(1, line)])
     first = True
     for word, offset in options:
@@ -182,4 +181,4 @@ def scan_command(command: str | list[str], path: str = "<command line>") -> Scan
     target = positional[-1].text if positional else None
     end = options[-1][0].span.end if options else len(line)
     found = builder.found(path=path, end=(0, end), what="mount command line", target=target)
-    return Scan.of([found], problems)
+    return Scan.of([found], findings)

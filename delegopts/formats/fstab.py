@@ -12,10 +12,12 @@ it, leaves those codes out for that entry.
 
 from __future__ import annotations
 
+from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes, unescape
+from delegopts.formats._source import Builder, Found, Scan, finding, unescape
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
+from delegopts.policy import ignored_codes
 
 __all__ = ["BPF_TYPE", "data_from_field", "scan_fstab"]
 
@@ -40,20 +42,20 @@ def data_from_field(builder: Builder, line: int, raw: str, start: int) -> list[s
 def scan_fstab(text: str, path: str, *, kind: str = "fstab") -> Scan:
     """Every bpffs entry of an fstab (or /proc/mounts when ``kind`` is ``mounts``)."""
     found: list[Found] = []
-    problems: list[Problem] = []
-    pending: frozenset[str] = frozenset()
+    findings: list[Diagnostic] = []
+    pending: frozenset[Code] = frozenset()
     skipped = 0
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             node = parse_line("fstab", line)
         except LineSyntaxError as error:
-            problems.append(
-                Problem("error", "F101", f"{kind} line: {error}", path, number, line, error.span)
+            findings.append(
+                finding(Code.SYNTAX, f"{kind} line: {error}", path, number, line, error.span)
             )
             continue
         entry = node.first("entry")
         comments = [str(t) for t in (entry or node).tokens("COMMENT")]
-        ignore = pending | frozenset().union(*(ignored_codes(c) for c in comments))
+        ignore = pending | frozenset[Code]().union(*(ignored_codes(c) for c in comments))
         if entry is None:
             pending = ignore if comments else frozenset()
             continue
@@ -61,10 +63,9 @@ def scan_fstab(text: str, path: str, *, kind: str = "fstab") -> Scan:
         fields = entry.tokens("FIELD")
         if len(fields) < 3:
             end = fields[-1].end_pos or 0
-            problems.append(
-                Problem(
-                    "warning",
-                    "F102",
+            findings.append(
+                finding(
+                    Code.FSTAB_FIELDS,
                     f"{kind} entry has {len(fields)} field(s); it needs at least 3 "
                     "(source, mount point, type): mount(8) skips it",
                     path,
@@ -78,10 +79,9 @@ def scan_fstab(text: str, path: str, *, kind: str = "fstab") -> Scan:
         fstype = str(fields[2])
         if fstype == "bpffs":
             start = fields[2].start_pos or 0
-            problems.append(
-                Problem(
-                    "error",
-                    "F103",
+            findings.append(
+                finding(
+                    Code.NO_BPFFS_TYPE,
                     "there is no filesystem type 'bpffs': mount fails with ENODEV",
                     path,
                     number,
@@ -107,4 +107,4 @@ def scan_fstab(text: str, path: str, *, kind: str = "fstab") -> Scan:
                 ignore=ignore,
             )
         )
-    return Scan.of(found, problems, skipped)
+    return Scan.of(found, findings, skipped)

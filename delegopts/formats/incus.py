@@ -14,10 +14,12 @@ from __future__ import annotations
 import difflib
 
 from delegopts.catalog import OptionKind
+from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes
+from delegopts.formats._source import Builder, Found, Scan, finding
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.options import Options
+from delegopts.policy import ignored_codes
 
 __all__ = ["PREFIX", "scan_incus", "to_incus"]
 
@@ -43,17 +45,17 @@ def to_incus(options: Options) -> tuple[list[str], list[str]]:
 
 def scan_incus(text: str, path: str) -> Scan:
     """The bpffs data string of an instance's ``security.bpffs.delegate_*`` keys."""
-    problems: list[Problem] = []
+    findings: list[Diagnostic] = []
     lines: list[tuple[int, str]] = []
     values: list[tuple[OptionKind, str, int, int]] = []  # kind, value, line index, column
-    pending: frozenset[str] = frozenset()
-    ignore: frozenset[str] = frozenset()
+    pending: frozenset[Code] = frozenset()
+    ignore: frozenset[Code] = frozenset()
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             node = parse_line("incus", line)
         except LineSyntaxError as error:
-            problems.append(
-                Problem("error", "F101", f"Incus key line: {error}", path, number, line, error.span)
+            findings.append(
+                finding(Code.SYNTAX, f"Incus key line: {error}", path, number, line, error.span)
             )
             continue
         comment = node.tokens("COMMENT")
@@ -73,10 +75,9 @@ def scan_incus(text: str, path: str) -> Scan:
             if key.startswith(PREFIX) and key not in _OTHER_KEYS:
                 keys = [PREFIX + k.key for k in OptionKind] + list(_OTHER_KEYS)
                 close = difflib.get_close_matches(key, keys, n=1, cutoff=0.8)
-                problems.append(
-                    Problem(
-                        "warning",
-                        "F401",
+                findings.append(
+                    finding(
+                        Code.INCUS_KEY,
                         f"{key!r} is not an Incus bpffs key: it does nothing",
                         path,
                         number,
@@ -92,7 +93,7 @@ def scan_incus(text: str, path: str) -> Scan:
         lines.append((number, line))
         values.append((kind, value, len(lines) - 1, column))
     if not values:
-        return Scan.of((), problems)
+        return Scan.of((), findings)
     builder = Builder(lines)
     for number, (kind, value, index, column) in enumerate(values):
         if number:
@@ -101,4 +102,4 @@ def scan_incus(text: str, path: str) -> Scan:
         # Incus separates names with ',' where the kernel wants ':'; one char for one char.
         builder.add_mapped(value.replace(",", ":"), index, list(range(column, column + len(value))))
     found: Found = builder.found(path=path, what="Incus security.bpffs keys", ignore=ignore)
-    return Scan.of([found], problems)
+    return Scan.of([found], findings)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from delegopts.formats._source import Builder, Found, Problem, Scan, unescape
+from delegopts.diagnostics import Code, Diagnostic
+from delegopts.formats._source import Builder, Found, Scan, finding, unescape
 from delegopts.formats.fstab import BPF_TYPE, data_from_field, scan_fstab
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 
@@ -44,9 +45,9 @@ def looks_like_mountinfo(text: str) -> bool:
 
 
 def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
-    """The bpffs mounts of a mountinfo dump, and problems with lines it cannot read."""
+    """The bpffs mounts of a mountinfo dump, and findings with lines it cannot read."""
     mounts: list[Mount] = []
-    problems: list[Problem] = []
+    findings: list[Diagnostic] = []
     skipped = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -54,10 +55,9 @@ def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
         try:
             node = parse_line("mountinfo", line)
         except LineSyntaxError as error:
-            problems.append(
-                Problem(
-                    "error",
-                    "F104",
+            findings.append(
+                finding(
+                    Code.MOUNTINFO_LINE,
                     f"not a mountinfo line: {error}",
                     path,
                     number,
@@ -97,7 +97,7 @@ def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
                 found,
             )
         )
-    return Scan.of((m.found for m in mounts), problems, skipped), mounts
+    return Scan.of((m.found for m in mounts), findings, skipped), mounts
 
 
 def scan_mounts(text: str, path: str) -> tuple[Scan, list[Mount]]:

@@ -26,11 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from delegopts.catalog import Catalog, Name, OptionKind, ascii_lower
+from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Problem, Scan, ignored_codes
+from delegopts.formats._source import Builder, Found, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.options import Options
+from delegopts.policy import ignored_codes
 
 __all__ = ["SETTINGS", "scan_unit", "systemd_name", "to_systemd"]
 
@@ -83,13 +85,13 @@ class _Setting:
     line: int
     text: str
     start: int  # column of the value
-    ignore: frozenset[str]
+    ignore: frozenset[Code]
 
 
-def _settings(text: str, path: str, problems: list[Problem]) -> Iterator[tuple[str, _Setting]]:
+def _settings(text: str, path: str, findings: list[Diagnostic]) -> Iterator[tuple[str, _Setting]]:
     """(section, setting) of each setting; continuation lines are joined."""
     section = ""
-    pending: frozenset[str] = frozenset()
+    pending: frozenset[Code] = frozenset()
     lines = text.splitlines()
     index = 0
     while index < len(lines):
@@ -101,8 +103,8 @@ def _settings(text: str, path: str, problems: list[Problem]) -> Iterator[tuple[s
         try:
             node = parse_line("systemd", line)
         except LineSyntaxError as error:
-            problems.append(
-                Problem("error", "F101", f"unit file line: {error}", path, number, line, error.span)
+            findings.append(
+                finding(Code.SYNTAX, f"unit file line: {error}", path, number, line, error.span)
             )
             continue
         comments = node.tokens("COMMENT")
@@ -150,14 +152,14 @@ def _lookup(word: str, kind: OptionKind, catalog: Catalog) -> tuple[Name | None,
 
 
 def scan_unit(text: str, path: str, catalog: Catalog) -> Scan:
-    """The bpffs data strings a unit makes systemd mount, and the unit's problems."""
-    problems: list[Problem] = []
+    """The bpffs data strings a unit makes systemd mount, and the unit's findings."""
+    findings: list[Diagnostic] = []
     found: list[Found] = []
     mount: dict[str, _Setting] = {}
     private: _Setting | None = None
     users: _Setting | None = None
     delegate: dict[OptionKind, list[_Setting]] = {}
-    for section, setting in _settings(text, path, problems):
+    for section, setting in _settings(text, path, findings):
         if section == "Mount" and setting.key in ("What", "Where", "Type", "Options"):
             mount[setting.key] = setting
         elif setting.key == "PrivateBPF":
@@ -174,10 +176,10 @@ def scan_unit(text: str, path: str, catalog: Catalog) -> Scan:
     if any(settings for settings in delegate.values()):
         found.extend(
             _service_found(
-                delegate, private, users=users, path=path, catalog=catalog, problems=problems
+                delegate, private, users=users, path=path, catalog=catalog, findings=findings
             )
         )
-    return Scan.of(found, problems)
+    return Scan.of(found, findings)
 
 
 def _mount_found(mount: dict[str, _Setting], path: str) -> Found:
@@ -212,20 +214,19 @@ def _mount_found(mount: dict[str, _Setting], path: str) -> Found:
 
 def _setting_pieces(
     setting: _Setting, kind: OptionKind, catalog: Catalog, path: str
-) -> tuple[list[tuple[str, _Setting, int, int]], list[Problem]]:
-    """The kernel names of one setting's words, or the problems that make systemd drop it."""
+) -> tuple[list[tuple[str, _Setting, int, int]], list[Diagnostic]]:
+    """The kernel names of one setting's words, or the findings that make systemd drop it."""
     pieces: list[tuple[str, _Setting, int, int]] = []
-    problems: list[Problem] = []
+    findings: list[Diagnostic] = []
     for word, column in _words(setting):
         if word == "any":
             pieces.append(("any", setting, column, column + 3))
             continue
         name, suggestion = _lookup(word, kind, catalog)
         if name is None:
-            problems.append(
-                Problem(
-                    "error",
-                    "F201",
+            findings.append(
+                finding(
+                    Code.SYSTEMD_NAME,
                     f"{setting.key}=: {word!r} is not a {kind.noun} name systemd knows for "
                     f"kernel {catalog.label}: systemd ignores this whole assignment",
                     path,
@@ -237,7 +238,7 @@ def _setting_pieces(
             )
             continue
         pieces.append((name.name, setting, column, column + len(word)))
-    return pieces, problems
+    return pieces, findings
 
 
 def _service_found(
@@ -247,7 +248,7 @@ def _service_found(
     users: _Setting | None,
     path: str,
     catalog: Catalog,
-    problems: list[Problem],
+    findings: list[Diagnostic],
 ) -> list[Found]:
     settings = [s for kind in OptionKind for s in delegate.get(kind, [])]
     settings.sort(key=lambda setting: not setting.value)  # point at one that names something
@@ -255,10 +256,9 @@ def _service_found(
     if not enabled:
         first = settings[0]
         why = "is not set" if private is None else f"is {private.value!r}"
-        problems.append(
-            Problem(
-                "warning",
-                "F202",
+        findings.append(
+            finding(
+                Code.SYSTEMD_NO_PRIVATE_BPF,
                 f"{first.key}= has no effect: PrivateBPF= {why}, so systemd mounts no bpffs",
                 path,
                 first.line,
@@ -270,10 +270,9 @@ def _service_found(
     elif users is None or users.value.lower() in _FALSE:
         # kernel/bpf/token.c: a token is never created in the initial user namespace
         first = settings[0]
-        problems.append(
-            Problem(
-                "warning",
-                "F203",
+        findings.append(
+            finding(
+                Code.SYSTEMD_NO_PRIVATE_USERS,
                 f"{first.key}= without PrivateUsers=: the service runs in the initial user "
                 "namespace, where BPF_TOKEN_CREATE always fails (EOPNOTSUPP)",
                 path,
@@ -283,13 +282,13 @@ def _service_found(
                 "add PrivateUsers=yes (or self, identity, managed)",
             )
         )
-    ignore: frozenset[str] = frozenset()
+    ignore: frozenset[Code] = frozenset()
     kept: dict[OptionKind, list[tuple[str, _Setting, int, int]]] = {}
     for kind in OptionKind:
         for setting in delegate.get(kind, []):
             ignore |= setting.ignore
             words, refused = _setting_pieces(setting, kind, catalog, path)
-            problems.extend(refused)
+            findings.extend(refused)
             if not refused:  # systemd logs a bad assignment and ignores all of it
                 kept.setdefault(kind, []).extend(words)
     lines: list[tuple[int, str]] = []

@@ -2,9 +2,9 @@
 
 :func:`lint` returns the diagnostics the parse already made (1xx ignored, 2xx lost, 3xx
 spelling) followed by the cross-option rules (4xx: delegation that cannot work) and the
-risk rules (5xx: what the token grants). :data:`RULES` lists every rule with an example;
-:class:`LintPolicy` and :func:`filter_suppressed` implement ``--ignore``/``--strict``;
-:func:`classify_error` gives a code to a refused spelling (D302-D305).
+risk rules (5xx: what the token grants). :data:`RULES` lists every rule with an example
+(``--ignore``/``--strict`` are :mod:`delegopts.policy`'s); :func:`classify_error` gives a
+code to a refused spelling (D302-D305).
 
 >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
 >>> from delegopts.catalog import Catalog
@@ -31,21 +31,16 @@ from delegopts.lint.cannot_work import attach_rules, cannot_work
 from delegopts.lint.risk import Summary, risk, summarize
 from delegopts.lint.rules import RULES, Rule, rule_for
 from delegopts.lint.spelling import classify_error
-from delegopts.lint.suppress import LintPolicy, UnknownCodeError, filter_suppressed, parse_codes
 from delegopts.options import Options
 
 __all__ = [
     "RULES",
-    "LintPolicy",
     "Rule",
     "Summary",
-    "UnknownCodeError",
     "classify_error",
-    "filter_suppressed",
     "first_kernel_with",
     "is_risk",
     "lint",
-    "parse_codes",
     "rule_for",
     "summarize",
 ]

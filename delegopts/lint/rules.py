@@ -1,24 +1,33 @@
-"""The rule catalog: every diagnostic code with an input that triggers it.
+"""The rule catalog: every code delegopts reports, with an input that triggers it.
 
 ``example`` triggers the rule on kernel ``kernel`` (one of the shipped real kernels);
-``near_miss`` is a close input that must not. ``reported`` says where the rule comes from:
-``parse`` (while reading the string), ``lint`` (cross-option and risk rules) or
-``error`` (the kernel refuses the mount: see :func:`delegopts.lint.classify_error`).
+``near_miss`` is a close input that must not. ``form`` is what the example is: an option
+string, or a line of an fstab, mountinfo, unit, Incus file or mount command line.
+``reported`` says where the rule comes from: ``parse`` (while reading the string),
+``lint`` (cross-option and risk rules), ``error`` (the kernel refuses the mount: see
+:func:`delegopts.lint.classify_error`) or ``format`` (the file around the options).
 
 >>> rule_for("D401").example
 'delegate_cmds=btf_load,delegate_maps=hash'
->>> len(RULES) == len(Code)
+>>> rule_for("no-bpffs-type").form
+'fstab'
+>>> [rule.code for rule in RULES] == list(Code)
 True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from delegopts.diagnostics import Code
 
-__all__ = ["RULES", "Rule", "rule_for"]
+__all__ = ["RULES", "Form", "Reported", "Rule", "rule_for"]
+
+#: What a rule's example is.
+Form = Literal["options", "fstab", "mountinfo", "unit", "incus", "command"]
+#: Where a rule's finding comes from.
+Reported = Literal["parse", "lint", "error", "format"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +36,13 @@ class Rule:
     example: str
     near_miss: str
     kernel: str = "6.18.44"
-    reported: str = "lint"
+    reported: Reported = "lint"
+    form: Form = "options"
 
     @property
     def category(self) -> str:
-        return _CATEGORIES[self.code.value[1]]
+        value = self.code.value
+        return _CATEGORIES[value[:2] if value.startswith("F") else value[1]]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +55,7 @@ class Rule:
             "near_miss": self.near_miss,
             "kernel": self.kernel,
             "reported": self.reported,
+            "form": self.form,
         }
 
 
@@ -53,9 +65,19 @@ _CATEGORIES = {
     "3": "spelling",
     "4": "cannot work",
     "5": "risk",
+    "I": "refused",
+    "R": "refused",
+    "F1": "fstab and mountinfo",
+    "F2": "systemd",
+    "F3": "mount command line",
+    "F4": "Incus",
 }
 
-_P, _E = "parse", "error"
+_P: Reported = "parse"
+_E: Reported = "error"
+_F: Reported = "format"
+_UNIT = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
+_INFO = "36 25 0:32 / /sys/fs/bpf/t rw,relatime shared:9 - bpf bpffs rw,"
 _LOAD = "delegate_cmds=prog_load"
 RULES: tuple[Rule, ...] = (
     Rule(Code.UNKNOWN_KEY, "delegate_cmd=any", "delegate_cmds=any", reported=_P),
@@ -112,6 +134,35 @@ RULES: tuple[Rule, ...] = (
          "delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=xdp"),
     Rule(Code.TOKEN_CREATE, "delegate_cmds=btf_load:token_create", "delegate_cmds=btf_load"),
     Rule(Code.CMD_NOT_GATED, "delegate_cmds=obj_pin", "delegate_cmds=btf_load"),
+    Rule(Code.KERNEL_EINVAL, "delegate_cmds=prog_lod", "delegate_cmds=prog_load", reported=_E),
+    Rule(Code.KERNEL_ERANGE, "delegate_cmds=0x1ffffffffffffffffff", "delegate_cmds=0x1ff",
+         reported=_E),
+    Rule(Code.SYNTAX, "[Service\nPrivateBPF=yes", "[Service]\nPrivateBPF=yes", reported=_F,
+         form="unit"),
+    Rule(Code.FSTAB_FIELDS, "bpffs /sys/fs/bpf", "bpffs /sys/fs/bpf bpf", reported=_F,
+         form="fstab"),
+    Rule(Code.NO_BPFFS_TYPE, "bpffs /sys/fs/bpf bpffs delegate_cmds=any",
+         "bpffs /sys/fs/bpf bpf delegate_cmds=any", reported=_F, form="fstab"),
+    Rule(Code.MOUNTINFO_LINE, f"{_INFO}delegate_cmds=any\n57 24 0:49 / /t rw",
+         f"{_INFO}delegate_cmds=any\n{_INFO}", reported=_F, form="mountinfo"),
+    Rule(Code.SYSTEMD_NAME, f"{_UNIT}BPFDelegateCommands=BPFProgLod",
+         f"{_UNIT}BPFDelegateCommands=BPFProgLoad", reported=_F, form="unit"),
+    Rule(Code.SYSTEMD_NO_PRIVATE_BPF, "[Service]\nBPFDelegateCommands=BPFProgLoad",
+         f"{_UNIT}BPFDelegateCommands=BPFProgLoad", reported=_F, form="unit"),
+    Rule(Code.SYSTEMD_NO_PRIVATE_USERS, "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=any",
+         f"{_UNIT}BPFDelegateCommands=any", reported=_F, form="unit"),
+    Rule(Code.COMMAND_QUOTES, "mount -t bpf -o 'delegate_cmds=any bpffs /sys/fs/bpf",
+         "mount -t bpf -o 'delegate_cmds=any' bpffs /sys/fs/bpf", reported=_F, form="command"),
+    Rule(Code.NOT_MOUNT, "umount -t bpf -o delegate_cmds=any bpffs /sys/fs/bpf",
+         "mount -t bpf -o delegate_cmds=any bpffs /sys/fs/bpf", reported=_F, form="command"),
+    Rule(Code.OPTION_VALUE, "mount -t bpf bpffs /sys/fs/bpf -o",
+         "mount -t bpf bpffs /sys/fs/bpf -o delegate_cmds=any", reported=_F, form="command"),
+    Rule(Code.NO_TYPE, "mount -o delegate_cmds=any bpffs /sys/fs/bpf",
+         "mount -t bpf -o delegate_cmds=any bpffs /sys/fs/bpf", reported=_F, form="command"),
+    Rule(Code.OTHER_TYPE, "mount -t tmpfs -o size=1m tmpfs /mnt",
+         "mount -t bpf -o delegate_cmds=any bpffs /sys/fs/bpf", reported=_F, form="command"),
+    Rule(Code.INCUS_KEY, "security.bpffs.delegate_cmd: any",
+         "security.bpffs.delegate_cmds: any", reported=_F, form="incus"),
 )  # fmt: skip
 
 _BY_CODE = {rule.code: rule for rule in RULES}
@@ -120,7 +171,7 @@ _BY_CODE = {rule.code: rule for rule in RULES}
 def rule_for(code: Code | str) -> Rule:
     """The rule of a code (``Code.ALIAS``, ``"D301"`` or ``"alias"``)."""
     if isinstance(code, str):
-        from delegopts.lint.suppress import parse_codes
+        from delegopts.policy import parse_codes
 
         (code,) = parse_codes([code])
     return _BY_CODE[code]

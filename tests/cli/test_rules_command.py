@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -22,7 +23,7 @@ def test_lists_every_rule_with_an_example() -> None:
     assert (status, err) == (0, "")
     for code in Code:
         assert f"\n{code.value} {code.slug} (" in f"\n{out}"
-    assert out.count("    example on ") == len(Code)
+    assert len(re.findall(r"^    example( \(an? [a-zI ]+\))? on ", out, re.MULTILINE)) == len(Code)
 
 
 def test_selected_rules_text() -> None:
@@ -38,6 +39,16 @@ def test_selected_rules_text() -> None:
     )
 
 
+def test_a_format_rule_says_what_its_example_is() -> None:
+    assert run("rules", "F103") == (
+        0,
+        "F103 no-bpffs-type (error, fstab and mountinfo)\n"
+        "    'bpffs' written as the filesystem type: it is 'bpf'\n"
+        "    example (an fstab line) on 6.18.44: 'bpffs /sys/fs/bpf bpffs delegate_cmds=any'\n",
+        "",
+    )
+
+
 def test_json() -> None:
     status, out, _ = run("rules", "--json")
     document = json.loads(out)
@@ -47,6 +58,7 @@ def test_json() -> None:
         "category": "silently ignored",
         "code": "D101",
         "example": "delegate_cmd=any",
+        "form": "options",
         "kernel": "6.18.44",
         "name": "unknown-key",
         "near_miss": "delegate_cmds=any",
@@ -60,4 +72,4 @@ def test_json() -> None:
 def test_unknown_code_is_a_usage_error(code: str) -> None:
     status, out, err = run("rules", code)
     assert (status, out) == (2, "")
-    assert err.startswith(f"delegopts rules: unknown diagnostic code {code!r}")
+    assert err.startswith(f"delegopts rules: unknown code {code!r}")

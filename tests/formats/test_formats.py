@@ -38,7 +38,7 @@ FSTAB = [
 def test_fstab_line(line: str, data: str | None, target: str | None) -> None:
     scan = scan_fstab(line + "\n", "fstab")
     assert [(f.options, f.target) for f in scan.found] == ([] if data is None else [(data, target)])
-    assert scan.problems == ()
+    assert scan.findings == ()
 
 
 def test_fstab_columns_follow_escapes() -> None:
@@ -63,7 +63,7 @@ def test_fstab_columns_follow_escapes() -> None:
     ],
 )
 def test_fstab_ignore_comments(text: str, ignore: set[str]) -> None:
-    assert scan_fstab(text, "f").found[-1].ignore == ignore
+    assert {code.value for code in scan_fstab(text, "f").found[-1].ignore} == ignore
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,8 @@ def test_fstab_ignore_comments(text: str, ignore: set[str]) -> None:
     [("bpffs /a", "F102", 9), ("bpffs /a bpffs delegate_cmds=any", "F103", 10)],
 )
 def test_fstab_problems(line: str, code: str, column: int) -> None:
-    (problem,) = scan_fstab(line, "f").problems
-    assert (problem.code, problem.column, problem.line) == (code, column, 1)
+    (problem,) = scan_fstab(line, "f").findings
+    assert (problem.code.value, problem.column, problem.line) == (code, column, 1)
 
 
 def test_mountinfo_and_mounts_agree() -> None:
@@ -92,7 +92,7 @@ def test_mountinfo_and_mounts_agree() -> None:
 )
 def test_mountinfo_bad_lines(line: str) -> None:
     scan, mounts = scan_mountinfo(line + "\n", "mi")
-    assert mounts == [] and [p.code for p in scan.problems] == ["F104"]
+    assert mounts == [] and [p.code.value for p in scan.findings] == ["F104"]
 
 
 COMMANDS = [
@@ -119,7 +119,7 @@ COMMANDS = [
 def test_command_line(line: str, data: str, target: str, codes: list[str]) -> None:
     scan = scan_command(line)
     assert [(f.options, f.target) for f in scan.found] == [(data, target)]
-    assert [p.code for p in scan.problems] == codes
+    assert [p.code.value for p in scan.findings] == codes
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_command_line(line: str, data: str, target: str, codes: list[str]) -> No
 )
 def test_command_line_problems(line: str, code: str) -> None:
     scan = scan_command(line)
-    assert scan.found == () and [p.code for p in scan.problems] == [code]
+    assert scan.found == () and [p.code.value for p in scan.findings] == [code]
 
 
 def test_command_columns_point_into_the_typed_line() -> None:
@@ -232,7 +232,7 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
     scan = scan_unit(
         f"[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n{setting}\n", "u.service", kernel
     )
-    assert scan.problems == ()
+    assert scan.findings == ()
     assert str(parse(scan.found[0].options, kernel)) == shown
 
 
@@ -285,13 +285,13 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
 )
 def test_systemd_units(unit: str, codes: list[str], data: str | None) -> None:
     scan = scan_unit(unit, "u", catalog("6.18.44"))
-    assert [p.code for p in scan.problems] == codes
+    assert [p.code.value for p in scan.findings] == codes
     assert [f.options for f in scan.found] == ([] if data is None else [data])
 
 
 def test_systemd_unknown_name_is_placed_and_fixed() -> None:
     unit = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateMaps=BPFMapTypeArrray\n"
-    (problem,) = scan_unit(unit, "u", catalog("6.18.44")).problems
+    (problem,) = scan_unit(unit, "u", catalog("6.18.44")).findings
     assert (problem.line, problem.column, problem.fix) == (4, 17, "did you mean 'BPFMapTypeArray'?")
 
 
@@ -332,7 +332,7 @@ def test_systemd_and_incus_round_trip(options: str) -> None:
 def test_incus(text: str, data: str | None, codes: list[str]) -> None:
     scan = scan_incus(text, "i")
     assert [f.options for f in scan.found] == ([] if data is None else [data])
-    assert [p.code for p in scan.problems] == codes
+    assert [p.code.value for p in scan.findings] == codes
 
 
 @pytest.mark.parametrize(

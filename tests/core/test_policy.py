@@ -6,7 +6,7 @@ import pytest
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.lint import LintPolicy, UnknownCodeError, filter_suppressed, parse_codes
+from delegopts.policy import Policy, UnknownCodeError, filter_suppressed, parse_codes
 
 _SPAN = Span(0, 1)
 ERROR = Diagnostic(Code.ANY_CASE, "'ANY' is not 'any'", _SPAN)
@@ -33,9 +33,9 @@ def test_parse_codes(texts: list[str], codes: set[Code]) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("D1O1", "unknown diagnostic code 'D1O1'; did you mean D101?"),
-        ("zero_mask", "unknown diagnostic code 'zero_mask'; did you mean D202?"),
-        ("everything", "unknown diagnostic code 'everything'"),
+        ("D1O1", "unknown code 'D1O1'; did you mean D101?"),
+        ("zero_mask", "unknown code 'zero_mask'; did you mean D202?"),
+        ("everything", "unknown code 'everything'; 'delegopts rules' lists them"),
     ],
 )
 def test_unknown_code(text: str, message: str) -> None:
@@ -66,6 +66,6 @@ def test_filter_suppressed_takes_codes_and_names() -> None:
     ],
 )
 def test_policy(ignore: list[str], strict: bool, found: list[Diagnostic], fails: bool) -> None:
-    policy = LintPolicy.from_args(ignore, strict=strict)
+    policy = Policy.from_args(ignore, strict=strict)
     assert policy.fails(found) is fails
     assert all(d.code not in policy.ignore for d in policy.apply(found))
