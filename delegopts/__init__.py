@@ -3,11 +3,7 @@
 The public names below are imported on first use, so ``import delegopts`` (and so
 ``delegopts --version``) costs almost nothing; see :func:`__getattr__`.
 
->>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
->>> catalog = Catalog.from_bytes(write_btf([
-...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
-...     StructSpec("bpf_mount_opts", ["mode", "delegate_cmds", "delegate_maps",
-...                                   "delegate_progs", "delegate_attachs"])]))
+>>> catalog = tiny_catalog
 >>> options = parse("delegate_cmds=prog_load:MAP_CREATE", catalog)
 >>> str(options), options.cmds.names
 ('delegate_cmds=map_create:prog_load', ('map_create', 'prog_load'))

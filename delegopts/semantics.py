@@ -13,12 +13,7 @@ This follows ``vfs_parse_monolithic_sep``, ``vfs_parse_fs_param`` and ``bpf_pars
 The first piece the kernel would refuse raises :class:`~delegopts.errors.OptionError`;
 everything surprising but accepted becomes a :class:`~delegopts.diagnostics.Diagnostic`.
 
->>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
->>> from delegopts.catalog import Catalog
->>> catalog = Catalog.from_bytes(write_btf([
-...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
-...     StructSpec("bpf_mount_opts", ["uid", "gid", "mode", "delegate_cmds", "delegate_maps",
-...                                   "delegate_progs", "delegate_attachs"])]))
+>>> catalog = tiny_catalog
 >>> options = parse("delegate_cmds=prog_load:MAP_CREATE,delegate_cmd=any", catalog)
 >>> str(options)
 'delegate_cmds=map_create:prog_load'

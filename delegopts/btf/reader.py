@@ -4,7 +4,7 @@ Only what delegopts needs is decoded: enums (``BTF_KIND_ENUM`` and ``BTF_KIND_EN
 the member names of structs. Every offset is checked against the buffer and every
 low-level failure becomes one :class:`~delegopts.errors.BTFError`.
 
-Finding four enums among ~130,000 types must be fast (issue 3: 10 ms for a 5.5 MB
+Finding four enums among ~130,000 types must be fast (the goal: 10 ms for a 5.5 MB
 vmlinux BTF). Walking every record in Python costs ~150-220 ms, so :meth:`BTF.find_many`
 looks the names up in the string section first (one regex pass for all of them), then
 searches the type section for records whose ``name_off`` is one of those offsets and

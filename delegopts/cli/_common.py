@@ -160,7 +160,7 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
+def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     """The target kernel's catalog; raises BTFError when it cannot be read.
 
     Without a choice, the running kernel's ``/sys/kernel/btf/vmlinux``; where the running
@@ -195,7 +195,7 @@ def catalog_for(args: argparse.Namespace, io: IO | None = None) -> Catalog:
                 "the running kernel has no BTF and no snapshot is shipped: pass --btf SOURCE",
                 source=sources.RUNNING_KERNEL_BTF,
             )
-        (io.err if io else sys.stderr).write(
+        io.err.write(
             f"delegopts: notice: the running kernel ({os.uname().release}) has no "
             f"{sources.RUNNING_KERNEL_BTF}; using the names of the shipped snapshot of "
             f"Linux {newest} (choose one with --kernel, --kernel-release or --btf)\n"

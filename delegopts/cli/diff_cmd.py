@@ -83,12 +83,8 @@ def _names(mask: Mask) -> dict[int, str]:
 def compare(a: Options, b: Options) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Per delegate option: bits added, removed, and kept with another name.
 
-    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
-    >>> from delegopts.catalog import Catalog
-    >>> from delegopts.semantics import parse
-    >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
-    ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
-    ...     ["delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs"])]))
+    >>> from delegopts import parse
+    >>> catalog = tiny_catalog
     >>> change = compare(parse("delegate_cmds=map_create", catalog),
     ...                  parse("delegate_cmds=prog_load", catalog))["delegate_cmds"]
     >>> change["added"], change["removed"]

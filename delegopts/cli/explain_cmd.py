@@ -85,12 +85,8 @@ def _describe(step: Step) -> str:
 def rows_for(mask: Mask, steps: list[Step]) -> list[Row]:
     """The rows of one delegate option, from the parser's steps.
 
-    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
-    >>> from delegopts.catalog import Catalog
-    >>> from delegopts.semantics import parse
-    >>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
-    ...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]), StructSpec("bpf_mount_opts",
-    ...     ["delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs"])]))
+    >>> from delegopts import parse
+    >>> catalog = tiny_catalog
     >>> options = parse("delegate_cmds=prog_load:0x1", catalog)
     >>> for row in rows_for(options.cmds, list(options.steps)):
     ...     print(row.bits, row.label, "|", row.set_by, "|", row.kernel[:30])

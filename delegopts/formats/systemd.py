@@ -10,10 +10,7 @@ with ``PrivateBPF=yes`` (systemd.exec(5)), and a token can only be made from the
 namespace of the service's own (``PrivateUsers=``). Names are matched exactly, as systemd's
 string tables do; an assignment with a name systemd does not know is ignored as a whole.
 
->>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
->>> from delegopts.catalog import Catalog
->>> catalog = Catalog.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0),
-...     ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)])]))
+>>> catalog = tiny_catalog
 >>> unit = "[Service]\\nPrivateBPF=yes\\nBPFDelegateCommands=BPFProgLoad,BPFMapCreate\\n"
 >>> scan_unit(unit, "a.service", catalog).found[0].options
 'delegate_cmds=prog_load:map_create'

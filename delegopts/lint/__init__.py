@@ -6,14 +6,8 @@ risk rules (5xx: what the token grants). :data:`RULES` lists every rule with an 
 (``--ignore``/``--strict`` are :mod:`delegopts.policy`'s); :func:`classify_error` gives a
 code to a refused spelling (D302-D305).
 
->>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
->>> from delegopts.catalog import Catalog
->>> from delegopts.semantics import parse
->>> catalog = Catalog.from_bytes(write_btf([
-...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
-...     EnumSpec("bpf_map_type", [("BPF_MAP_TYPE_HASH", 1), ("__MAX_BPF_MAP_TYPE", 2)]),
-...     StructSpec("bpf_mount_opts", ["uid", "gid", "mode", "delegate_cmds", "delegate_maps",
-...                                   "delegate_progs", "delegate_attachs"])]))
+>>> from delegopts import parse
+>>> catalog = tiny_catalog
 >>> for d in lint(parse("delegate_cmds=prog_load,delegate_maps=hash", catalog)):
 ...     print(d.headline())
 warning: D404 'prog_load': prog_load is delegated but no program type is: every prog_load with the token is refused (column 15); add delegate_progs=... with the program types the workload uses

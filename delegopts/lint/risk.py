@@ -111,15 +111,8 @@ def _bit(mask: Mask, cmd: str) -> bool:
 def summarize(options: Options) -> Summary:
     """What a token from a mount with ``options`` grants.
 
-    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
-    >>> from delegopts.catalog import Catalog
-    >>> from delegopts.semantics import parse
-    >>> catalog = Catalog.from_bytes(write_btf([
-    ...     EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_PROG_LOAD", 5),
-    ...                          ("__MAX_BPF_CMD", 6)]),
-    ...     EnumSpec("bpf_map_type", [("BPF_MAP_TYPE_HASH", 1), ("__MAX_BPF_MAP_TYPE", 2)]),
-    ...     StructSpec("bpf_mount_opts", ["uid", "gid", "mode", "delegate_cmds",
-    ...                "delegate_maps", "delegate_progs", "delegate_attachs"])]), label="tiny")
+    >>> from delegopts import parse
+    >>> catalog = tiny_catalog
     >>> summary = summarize(parse("delegate_cmds=map_create,delegate_maps=hash", catalog))
     >>> summary.commands, summary.maps, summary.capabilities, summary.can_load_programs
     (('map_create',), ('hash',), ('CAP_BPF',), False)

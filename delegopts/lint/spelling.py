@@ -42,12 +42,8 @@ def _kind_at(source: str, position: int) -> OptionKind | None:
 def classify_error(error: OptionError, catalog: Catalog) -> Diagnostic | None:
     """The D3xx diagnostic for a refused delegate piece, or None if it is none of them.
 
-    >>> from delegopts.btf.writer import write_btf, EnumSpec, StructSpec
-    >>> from delegopts.semantics import parse
-    >>> catalog = Catalog.from_bytes(write_btf([
-    ...     EnumSpec("bpf_cmd", [("BPF_PROG_LOAD", 5), ("__MAX_BPF_CMD", 6)]),
-    ...     StructSpec("bpf_mount_opts", ["delegate_cmds", "delegate_maps",
-    ...                                   "delegate_progs", "delegate_attachs"])]))
+    >>> from delegopts import parse
+    >>> catalog = tiny_catalog
     >>> try:
     ...     parse("delegate_cmds=BPF_PROG_LOAD", catalog)
     ... except OptionError as error:

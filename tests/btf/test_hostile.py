@@ -224,7 +224,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-# A few seconds in every run; DELEGOPTS_FUZZ_EXAMPLES=100000 for a long session.
+# A few seconds in every run; DELEGOPTS_FUZZ_EXAMPLES=100000 for a long run.
 @settings(
     max_examples=int(os.environ.get("DELEGOPTS_FUZZ_EXAMPLES", "1000")),
     deadline=None,
