@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
 from delegopts.diagnostics import Diagnostic
@@ -109,6 +109,10 @@ class Mask:
         }
 
 
+#: How a piece changed a mask: ``any``, a name's bit, or a number that replaced the mask.
+Action = Literal["any", "name", "number"]
+
+
 class Step(NamedTuple):
     """How one piece ``[start, end)`` of a delegate value changed the mask (for ``explain``).
 
@@ -119,7 +123,7 @@ class Step(NamedTuple):
     text: str
     start: int
     end: int
-    action: str  # "any", "name" or "number"
+    action: Action
     name: Name | None
     before: int
     after: int

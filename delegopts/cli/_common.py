@@ -86,11 +86,19 @@ def _columns() -> int:
 
 
 class ExitStatus(enum.IntEnum):
+    """What ``delegopts`` exits with."""
+
+    #: the input is valid (``diff``: the same rights)
     OK = 0
+    #: the input is invalid, or warns under ``--strict`` (``diff``: the rights differ)
     INVALID = 1
+    #: the command line is not valid
     USAGE = 2
+    #: an input file, or the target kernel's BTF, cannot be read
     UNREADABLE = 3
+    #: a bug in delegopts: ``--traceback`` shows where
     INTERNAL = 4
+    #: Ctrl-C
     INTERRUPTED = 130
 
 

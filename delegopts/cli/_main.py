@@ -26,7 +26,8 @@ examples:
   $ delegopts format --btf /sys/kernel/btf/vmlinux --json -f options.txt
   $ delegopts COMMAND --help
 
-exit status: 0 valid, 1 invalid input, 2 usage error, 3 unreadable BTF or file, 130 interrupted
+exit status: 0 valid, 1 invalid input, 2 usage error, 3 unreadable BTF or file,
+4 internal error (a bug: run again with --traceback and report it), 130 interrupted
 """
 
 

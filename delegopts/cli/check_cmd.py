@@ -22,7 +22,7 @@ from delegopts.cli._common import (
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Diagnostic
-    from delegopts.formats import Found, Scan
+    from delegopts.formats import Format, Found, Scan
     from delegopts.formats.findings import Checked
 
 _EXAMPLES = """\
@@ -39,7 +39,7 @@ A comment '# delegopts: ignore=CODE[,CODE]' on an fstab line, or on the line abo
 entry or a unit setting, leaves those codes out there.
 
 exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error,
-3 unreadable BTF or file
+3 unreadable BTF or file, 4 internal error (a bug)
 """
 
 
@@ -91,12 +91,13 @@ def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
     from delegopts.formats.cmdline import scan_command
 
     scans: list[Scan] = []
-    for given, names in (
+    given_formats: tuple[tuple[Format, list[str]], ...] = (
         ("fstab", args.fstab),
         ("unit", args.unit),
         ("mountinfo", args.mountinfo),
         ("incus", args.incus),
-    ):
+    )
+    for given, names in given_formats:
         for name in names:
             scans.append(
                 scan(given, read_text(name, io), name, catalog_of() if given == "unit" else None)
@@ -110,7 +111,7 @@ def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
         scans.append(scan_command(args.inputs))
         return scans
     for number, text in enumerate(args.inputs, start=1):
-        kind: str | None = None
+        kind: Format | None = None
         if "=" not in text and Path(text).is_file():
             kind = guess_format(text)
         if text == "-":

@@ -10,20 +10,22 @@ file itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from delegopts.formats._source import Found, Scan
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
 
-__all__ = ["FORMATS", "Found", "Scan", "guess_format", "scan"]
+__all__ = ["FORMATS", "Format", "Found", "Scan", "guess_format", "scan"]
 
-#: The formats ``check`` reads, by the name its options use.
-FORMATS = ("fstab", "mountinfo", "unit", "incus", "command")
+#: The name of a format, as ``check``'s options use it.
+Format = Literal["fstab", "mountinfo", "unit", "incus", "command"]
+#: The formats ``check`` reads.
+FORMATS: tuple[Format, ...] = ("fstab", "mountinfo", "unit", "incus", "command")
 
 
-def guess_format(path: str) -> str | None:
+def guess_format(path: str) -> Format | None:
     """The format a file's name suggests, or None.
 
     >>> guess_format("/etc/systemd/system/sys-fs-bpf-token.mount"), guess_format("/etc/fstab")
@@ -41,7 +43,7 @@ def guess_format(path: str) -> str | None:
     return None
 
 
-def scan(kind: str, text: str, path: str, catalog: Catalog | None = None) -> Scan:
+def scan(kind: Format, text: str, path: str, catalog: Catalog | None = None) -> Scan:
     """Read ``text`` (from ``path``) as ``kind``, one of :data:`FORMATS`."""
     if kind == "fstab":
         from delegopts.formats.fstab import scan_fstab

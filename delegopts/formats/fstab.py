@@ -12,6 +12,8 @@ it, leaves those codes out for that entry.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
 from delegopts.formats._source import Builder, Found, Scan, finding, unescape
@@ -39,7 +41,7 @@ def data_from_field(builder: Builder, line: int, raw: str, start: int) -> list[s
     return dropped
 
 
-def scan_fstab(text: str, path: str, *, kind: str = "fstab") -> Scan:
+def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fstab") -> Scan:
     """Every bpffs entry of an fstab (or /proc/mounts when ``kind`` is ``mounts``)."""
     found: list[Found] = []
     findings: list[Diagnostic] = []

@@ -14,7 +14,7 @@ delegate values included.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from delegopts.errors import OptionError, Span
 
@@ -29,13 +29,17 @@ __all__ = ["Item", "Piece", "grammar_text", "split_options"]
 # asked for (a diagnostic, an error, explain).
 
 
+#: What an item of a delegate value is.
+ItemKind = Literal["any", "symbol", "number", "other", "empty"]
+
+
 class Item(NamedTuple):
     """One colon-separated piece of a delegate value, at ``[start, end)``.
 
     ``kind`` is ``any``, ``symbol``, ``number``, ``other`` or ``empty``.
     """
 
-    kind: str
+    kind: ItemKind
     text: str
     start: int
     end: int
@@ -136,7 +140,12 @@ def _delegate(children: list[Token]) -> Piece:
     return Piece(text[:-1], True, value, start, value_start - 1, value_start, end, tuple(items))
 
 
-_KINDS = {"ANY": "any", "SYMBOL": "symbol", "NUMBER": "number", "OTHER": "other"}
+_KINDS: dict[str, ItemKind] = {
+    "ANY": "any",
+    "SYMBOL": "symbol",
+    "NUMBER": "number",
+    "OTHER": "other",
+}
 
 
 def _item(token: Token) -> Item:
