@@ -1,10 +1,10 @@
-"""Debian unstable packages for tests that compare delegopts with the real tools.
+"""Debian packages (unstable by default) for tests that compare delegopts with the real tools.
 
-:func:`package` downloads a binary package of Debian unstable and unpacks it into a cache
+:func:`package` downloads a binary package of a Debian suite and unpacks it into a cache
 folder, without touching the machine's apt setup: apt runs with a private ``APT_CONFIG``
-whose sources list names the unstable suite (of the archive the machine's own sources
-point at, so a configured mirror or proxy is used), and whose package lists, cache and
-status live in the cache folder. Nothing is installed.
+whose sources list names that suite (of the archive the machine's own sources point at,
+so a configured mirror or proxy is used), and whose package lists, cache and status live
+in the cache folder. Nothing is installed.
 
 Where the package cannot be had (no apt, no network, not in the suite), the calling test
 is skipped with the reason. The cache folder is ``$DELEGOPTS_TEST_CACHE`` or
@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["CACHE", "package", "unstable_apt"]
+__all__ = ["CACHE", "apt_env", "download", "package"]
 
 CACHE = Path(
     os.environ.get("DELEGOPTS_TEST_CACHE", Path.home() / ".cache" / "delegopts-tests")
 ).expanduser()
-_SUITE = "unstable"
 _TIMEOUT = 600  # seconds for one apt call: package lists are tens of MB
 
 
@@ -54,17 +53,17 @@ def _archive_uri() -> str:
 
 
 @functools.cache
-def unstable_apt() -> dict[str, str]:
-    """The environment that runs apt-get against Debian unstable, lists updated once."""
+def apt_env(suite: str = "unstable") -> dict[str, str]:
+    """The environment that runs apt-get against Debian's ``suite``, lists updated once."""
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         pytest.skip("apt-get and dpkg-deb are needed to fetch Debian packages")
-    root = CACHE / "apt"
+    root = CACHE / "apt" if suite == "unstable" else CACHE / f"apt-{suite}"
     for sub in ("lists/partial", "cache/archives/partial", "etc/sources.list.d"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "status").touch()
     keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
     signed = f" [signed-by={keyring}]" if Path(keyring).exists() else ""
-    (root / "etc/sources.list").write_text(f"deb{signed} {_archive_uri()} {_SUITE} main\n")
+    (root / "etc/sources.list").write_text(f"deb{signed} {_archive_uri()} {suite} main\n")
     (root / "apt.conf").write_text(
         f'Dir::State "{root}";\n'
         f'Dir::State::lists "{root}/lists";\n'
@@ -82,15 +81,15 @@ def unstable_apt() -> dict[str, str]:
             timeout=_TIMEOUT, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
-        pytest.skip("apt-get update of Debian unstable timed out")
+        pytest.skip(f"apt-get update of Debian {suite} timed out")
     if done.returncode != 0:
-        pytest.skip(f"apt-get update of Debian unstable failed: {done.stderr.strip()[-300:]}")
+        pytest.skip(f"apt-get update of Debian {suite} failed: {done.stderr.strip()[-300:]}")
     return env
 
 
-def package(name: str) -> Path:
-    """The unpacked tree of Debian unstable's binary package ``name`` (``dpkg -x``), or skip."""
-    env = unstable_apt()
+def download(name: str, suite: str = "unstable") -> Path:
+    """The ``.deb`` of Debian ``suite``'s binary package ``name``, or skip."""
+    env = apt_env(suite)
     downloads = CACHE / "debs"
     downloads.mkdir(parents=True, exist_ok=True)
     try:
@@ -102,8 +101,13 @@ def package(name: str) -> Path:
         pytest.skip(f"apt-get download {name} timed out")
     debs = sorted(downloads.glob(f"{name}_*.deb"), key=lambda p: p.stat().st_mtime)
     if done.returncode != 0 or not debs:
-        pytest.skip(f"Debian unstable's {name} cannot be had: {done.stderr.strip()[-300:]}")
-    deb = debs[-1]
+        pytest.skip(f"Debian {suite}'s {name} cannot be had: {done.stderr.strip()[-300:]}")
+    return debs[-1]
+
+
+def package(name: str, suite: str = "unstable") -> Path:
+    """The unpacked tree of Debian ``suite``'s binary package ``name`` (``dpkg -x``), or skip."""
+    deb = download(name, suite)
     tree = CACHE / "trees" / deb.stem
     if not (tree / ".complete").exists():
         shutil.rmtree(tree, ignore_errors=True)
