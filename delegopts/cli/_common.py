@@ -176,8 +176,7 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     """
     import os
 
-    from delegopts.btf import installed
-    from delegopts.btf import load as sources
+    from delegopts.btf import installed, load
     from delegopts.catalog import Catalog
 
     btf = getattr(args, "btf", None)
@@ -186,12 +185,12 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     if btf:
         catalog = Catalog.from_source(btf)
     elif version:
-        found, _ = sources.load_snapshot(version)
+        found, _ = load.load_snapshot(version)
         catalog = Catalog.from_btf(found, label=version)
     elif release:
         catalog = Catalog.from_source(installed.release_source(release), label=release)
-    elif os.path.exists(sources.RUNNING_KERNEL_BTF):
-        catalog = Catalog.from_source(sources.RUNNING_KERNEL_BTF, label=os.uname().release)
+    elif os.path.exists(load.RUNNING_KERNEL_BTF):
+        catalog = Catalog.from_source(load.RUNNING_KERNEL_BTF, label=os.uname().release)
     else:
         from delegopts.btf import snapshots
 
@@ -201,14 +200,14 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
 
             raise BTFError(
                 "the running kernel has no BTF and no snapshot is shipped: pass --btf SOURCE",
-                source=sources.RUNNING_KERNEL_BTF,
+                source=load.RUNNING_KERNEL_BTF,
             )
         io.err.write(
             f"delegopts: notice: the running kernel ({os.uname().release}) has no "
-            f"{sources.RUNNING_KERNEL_BTF}; using the names of the shipped snapshot of "
+            f"{load.RUNNING_KERNEL_BTF}; using the names of the shipped snapshot of "
             f"Linux {newest} (choose one with --kernel, --kernel-release or --btf)\n"
         )
-        found, _ = sources.load_snapshot(newest)
+        found, _ = load.load_snapshot(newest)
         catalog = Catalog.from_btf(found, label=newest)
     return catalog.without_names() if getattr(args, "no_btf", False) else catalog
 

@@ -60,17 +60,16 @@ def register(commands: Any) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
-    from delegopts.btf import installed
-    from delegopts.btf import load as sources
+    from delegopts.btf import installed, load
 
     chosen = [x for x in (args.source, args.kernel, args.kernel_release) if x]
     if len(chosen) > 1:
         raise UsageError("delegopts btf: give SOURCE, --kernel or --kernel-release, not several")
     if args.kernel:
-        return sources.load_snapshot(args.kernel)
+        return load.load_snapshot(args.kernel)
     if args.kernel_release:
-        return sources.load_btf(installed.release_source(args.kernel_release))
-    return sources.load_btf(args.source or sources.RUNNING_KERNEL_BTF)
+        return load.load_btf(installed.release_source(args.kernel_release))
+    return load.load_btf(args.source or load.RUNNING_KERNEL_BTF)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

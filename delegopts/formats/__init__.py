@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from delegopts.formats._source import Found, Scan
+from delegopts.formats._found import Found, Scan
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Scan, finding
+from delegopts.formats._found import Builder, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, Node, parse_line
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from delegopts.catalog import Catalog
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import OptionError
-from delegopts.formats._source import Found
+from delegopts.formats._found import Found
 from delegopts.options import Options
 
 __all__ = ["Checked", "check_found", "refusal"]

@@ -16,7 +16,7 @@ from typing import Literal
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Scan, finding, unescape
+from delegopts.formats._found import Builder, Found, Scan, finding, unescape
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.policy import ignored_codes

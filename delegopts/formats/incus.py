@@ -16,7 +16,7 @@ import difflib
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Scan, finding
+from delegopts.formats._found import Builder, Found, Scan, finding
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.options import Options
 from delegopts.policy import ignored_codes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from delegopts.diagnostics import Code, Diagnostic
-from delegopts.formats._source import Builder, Found, Scan, finding, unescape
+from delegopts.formats._found import Builder, Found, Scan, finding, unescape
 from delegopts.formats.fstab import BPF_TYPE, data_from_field, scan_fstab
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from delegopts.catalog import Catalog, Name, OptionKind, ascii_lower
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._source import Builder, Found, Scan, finding
+from delegopts.formats._found import Builder, Found, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.options import Options

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from delegopts.btf import installed
-from delegopts.btf import load as sources
+from delegopts.btf import installed, load
 from delegopts.btf.imagewriter import (
     compress,
     write_arm64_image,
@@ -91,7 +90,7 @@ def test_every_source_kind_gives_the_same_catalog(
     tmp_path: Path, make, kind: str, layers: tuple[str, ...], release: str | None
 ) -> None:
     path = written(tmp_path, "source", make())
-    btf, info = sources.load_btf(path)
+    btf, info = load.load_btf(path)
     assert (info.kind, info.layers, info.release) == (kind, layers, release)
     if not info.big_endian:
         assert summary(Catalog.from_btf(btf)) == EXPECTED
@@ -148,7 +147,7 @@ def test_kernel_release_not_installed_says_what_is(
 def test_snapshot_selection_and_fallback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], label: str
 ) -> None:
-    monkeypatch.setattr(sources, "RUNNING_KERNEL_BTF", str(tmp_path / "absent"))
+    monkeypatch.setattr(load, "RUNNING_KERNEL_BTF", str(tmp_path / "absent"))
     out, err = io.StringIO(), io.StringIO()
     assert main(["names", "--kind", "cmds", "--json", *argv], stdout=out, stderr=err) == 0
     assert json.loads(out.getvalue())["kernel"] == label
@@ -158,7 +157,7 @@ def test_snapshot_selection_and_fallback(
 def test_running_kernel_is_the_default_where_it_has_btf(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(sources, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
+    monkeypatch.setattr(load, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
     out, err = io.StringIO(), io.StringIO()
     assert main(["names", "--json"], stdout=out, stderr=err) == 0
     assert err.getvalue() == ""
@@ -194,7 +193,7 @@ def test_kernel_release_of_the_running_kernel_falls_back_to_sysfs(
     import os
 
     monkeypatch.setattr(installed, "IMAGE_ROOTS", (str(tmp_path),))
-    monkeypatch.setattr(sources, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
+    monkeypatch.setattr(load, "RUNNING_KERNEL_BTF", str(written(tmp_path, "vmlinux", BLOB)))
     release = os.uname().release if running else "0.0.1-not-running"
     out, err = io.StringIO(), io.StringIO()
     assert main(["names", "--kernel-release", release, "--json"], stdout=out, stderr=err) == status
@@ -207,8 +206,8 @@ def test_kernel_release_of_the_running_kernel_falls_back_to_sysfs(
 def test_the_running_kernels_btf_carries_its_release() -> None:
     import os
 
-    if not os.path.exists(sources.RUNNING_KERNEL_BTF):
+    if not os.path.exists(load.RUNNING_KERNEL_BTF):
         pytest.skip("the running kernel has no /sys/kernel/btf/vmlinux")
-    btf, info = sources.load_btf(sources.RUNNING_KERNEL_BTF)
+    btf, info = load.load_btf(load.RUNNING_KERNEL_BTF)
     assert (info.kind, info.release) == ("raw BTF", os.uname().release)
     assert btf.find_enum("bpf_cmd") is not None

@@ -7,8 +7,7 @@ import lzma
 import pytest
 from kernels import KERNELS, VERSIONS
 
-from delegopts.btf import load as sources
-from delegopts.btf import snapshots
+from delegopts.btf import load, snapshots
 from delegopts.btf.reader import BTF
 from delegopts.catalog import Catalog, OptionKind
 
@@ -42,7 +41,7 @@ def test_snapshot_equals_its_full_source(version: str) -> None:
     if not path.exists():
         pytest.skip(f"{path} is absent: the real kernels' BTF lives in shared/ beside the repo")
     full = Catalog.from_bytes(lzma.decompress(path.read_bytes()))
-    btf, info = sources.load_snapshot(version)
+    btf, info = load.load_snapshot(version)
     assert facts(Catalog.from_btf(btf)) == facts(full)
     assert info.btf_size < 8192
 
@@ -66,7 +65,7 @@ def test_snapshot_is_reproducible_from_its_full_source(version: str) -> None:
     ],
 )
 def test_snapshot_facts(version: str, delegation: bool, token_create: bool, cmds: int) -> None:
-    btf, _ = sources.load_snapshot(version)
+    btf, _ = load.load_snapshot(version)
     catalog = Catalog.from_btf(btf)
     assert (catalog.supports_delegation, catalog.has_token_create) == (delegation, token_create)
     assert len(catalog[OptionKind.CMDS]) == cmds
