@@ -46,30 +46,45 @@ class Span:
         return Span(self.start + offset, self.end + offset)
 
 
+#: How many characters of a source line are shown under a finding, at most.
+SHOWN_WIDTH = 160
+
+
 def caret_lines(source: str, span: Span, indent: str = "  ") -> str:
     """The source line and a row of carets under ``span``.
 
-    Control characters are shown escaped so the carets stay under their characters.
+    Characters that are not printable are shown escaped (\\ooo, as mountinfo writes them),
+    so the carets stay under their characters and nothing reaches the terminal as control.
+    A line longer than :data:`SHOWN_WIDTH` is shown in part, around the span, with ``...``
+    where it is cut.
 
     >>> print(caret_lines("a=b,c", Span(4, 5)))
       a=b,c
           ^
+    >>> line, carets = caret_lines("x" * 500 + "=bad", Span(501, 504)).splitlines()
+    >>> line[:7], line[-8:], len(line), carets.index("^"), carets.count("^")
+    ('  ...xx', 'xxxx=bad', 165, 162, 3)
     """
-    shown: list[str] = []
-    start = end = 0
-    for index, char in enumerate(source):
+    from delegopts.display import shown_char, window
+
+    first, last = window(len(source), span.start, max(span.end, span.start + 1), SHOWN_WIDTH)
+    before = "..." if first > 0 else ""
+    after = "..." if last < len(source) else ""
+    shown: list[str] = [before]
+    start = end = len(before)
+    for index in range(first, last):
         if index == span.start:
             start = sum(len(piece) for piece in shown)
         if index == span.end:
             end = sum(len(piece) for piece in shown)
-        shown.append(char if char.isprintable() else repr(char)[1:-1])
+        shown.append(shown_char(source[index]))
     text = "".join(shown)
-    if span.start >= len(source):
+    if span.start >= last:
         start = len(text)
-    if span.end >= len(source):
+    if span.end >= last:
         end = len(text)
     width = max(1, end - start)
-    return f"{indent}{text}\n{indent}{' ' * start}{'^' * width}"
+    return f"{indent}{text}{after}\n{indent}{' ' * start}{'^' * width}"
 
 
 class DelegoptsError(Exception):
@@ -140,7 +155,10 @@ class OptionError(DelegoptsError, ValueError):
         return f"{where}error: {self.headline()}\n{caret_lines(self.source, self.span)}"
 
     def __str__(self) -> str:
-        return f"{self.headline()} in {self.source!r}"
+        source = self.source
+        if len(source) > SHOWN_WIDTH:
+            source = source[:SHOWN_WIDTH] + "..."
+        return f"{self.headline()} in {source!r}"
 
 
 class BTFError(DelegoptsError, ValueError):

@@ -11,6 +11,7 @@ points at the right place in the file (fstab's ``\\040`` escapes, systemd's name
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,15 +27,17 @@ class Found:
     """One bpffs data string found in an input.
 
     ``lines`` are the source lines it comes from (number, text); ``offsets[i]`` says where
-    ``options[i]`` is: (index into ``lines``, 0-based column), with one more entry for the
-    end of the string. ``what`` says what the string is (``fstab entry for /sys/fs/bpf``...),
-    ``target`` is the mount point where one is known, ``ignore`` the codes to leave out.
+    ``options[i]`` is, packed as ``index into lines << 32 | 0-based column``, with one more
+    entry for the end of the string (8 bytes a character: long lines are input too); None
+    when the string is the first line itself. ``what`` says what the string is (``fstab
+    entry for /sys/fs/bpf``...), ``target`` is the mount point where one is known,
+    ``ignore`` the codes to leave out.
     """
 
     options: str
     path: str
     lines: tuple[tuple[int, str], ...]
-    offsets: tuple[tuple[int, int], ...]
+    offsets: array[int] | None
     what: str = "option string"
     target: str | None = None
     ignore: frozenset[Code] = frozenset()
@@ -42,8 +45,7 @@ class Found:
     @classmethod
     def plain(cls, options: str, *, path: str, line: int, **extra: Any) -> Found:
         """An option string that is its whole source line."""
-        offsets = tuple((0, column) for column in range(len(options) + 1))
-        return cls(options, path, ((line, options),), offsets, **extra)
+        return cls(options, path, ((line, options),), None, **extra)
 
     @property
     def line(self) -> int:
@@ -56,16 +58,27 @@ class Found:
 
     def locate(self, span: Span) -> tuple[int, str, Span]:
         """Line number, line text and span in that line of ``span`` of :attr:`options`."""
-        if not self.offsets:
-            return (self.line, "", Span(0, 1))
-        last = len(self.offsets) - 1
-        index, start = self.offsets[min(max(span.start, 0), last)]
+        if not self.lines:
+            return (0, "", Span(0, 1))
+        last = len(self.options) if self.offsets is None else len(self.offsets) - 1
+        index, start = self._at(min(max(span.start, 0), last))
         number, text = self.lines[index]
         end = start + 1
         if span.end > span.start:
-            end_index, end_column = self.offsets[min(span.end - 1, last)]
+            end_index, end_column = self._at(min(span.end - 1, last))
             end = end_column + 1 if end_index == index else len(text)
         return (number, text, Span(start, max(end, start + 1)))
+
+    def _at(self, position: int) -> tuple[int, int]:
+        """(index into :attr:`lines`, column) of character ``position`` of the options."""
+        if self.offsets is None:
+            return 0, position
+        packed = self.offsets[position]
+        return packed >> _SHIFT, packed & _COLUMN
+
+
+_SHIFT = 32
+_COLUMN = (1 << _SHIFT) - 1
 
 
 class Builder:
@@ -81,26 +94,30 @@ class Builder:
     def __init__(self, lines: list[tuple[int, str]]) -> None:
         self.lines = list(lines)
         self.text: list[str] = []
-        self.offsets: list[tuple[int, int]] = []
+        self.offsets = array("Q")
 
     def add(self, text: str, line: int, start: int, end: int) -> None:
         """Append ``text``, which stands for columns ``[start, end)`` of line ``line``."""
         width = max(end - start, 1)
-        for position, char in enumerate(text):
-            column = start + position * (width - 1) // max(len(text) - 1, 1)
-            self.text.append(char)
-            self.offsets.append((line, column))
+        self.text.append(text)
+        base = line << _SHIFT
+        steps = max(len(text) - 1, 1)
+        self.offsets.extend(
+            base | start + position * (width - 1) // steps for position in range(len(text))
+        )
 
     def add_mapped(self, text: str, line: int, columns: list[int]) -> None:
         """Append ``text`` whose characters are at ``columns`` of line ``line``."""
         self.text.append(text)
-        self.offsets.extend((line, column) for column in columns)
+        base = line << _SHIFT
+        self.offsets.extend(base | column for column in columns)
 
     def found(self, *, path: str, end: tuple[int, int] | None = None, **extra: Any) -> Found:
         if end is None:
-            line, column = self.offsets[-1] if self.offsets else (0, 0)
-            end = (line, column + 1)
-        return Found("".join(self.text), path, tuple(self.lines), (*self.offsets, end), **extra)
+            last = self.offsets[-1] if self.offsets else 0
+            end = (last >> _SHIFT, (last & _COLUMN) + 1)
+        self.offsets.append(end[0] << _SHIFT | end[1])
+        return Found("".join(self.text), path, tuple(self.lines), self.offsets, **extra)
 
 
 def finding(  # noqa: PLR0917 - the order a compiler message reads: file, line, text, span

@@ -183,13 +183,9 @@ def _mount_found(mount: dict[str, _Setting], path: str) -> Found:
     where = mount["Where"].value if "Where" in mount else None
     if "Options" not in mount:
         first = mount["Type"]
-        return Found(
-            "",
-            path,
-            ((first.line, first.text),),
-            ((0, first.start),),
-            what=f"mount unit for {where}",
-            target=where,
+        empty = Builder([(first.line, first.text)])
+        return empty.found(
+            path=path, end=(0, first.start), what=f"mount unit for {where}", target=where
         )
     options = mount["Options"]
     builder = Builder([(options.line, options.text)])

@@ -214,10 +214,15 @@ class Parser:
         if rule.keep is not None:
             filtered: list[Any] = []
             for position, expand in rule.keep:
-                if expand:
+                if not expand:
+                    filtered.append(children[position])
+                elif filtered:
                     filtered += children[position].children
                 else:
-                    filtered.append(children[position])
+                    # Left recursion (``_items: _items ":" item``) expands the list built so
+                    # far: take it over instead of copying it, which made a parse quadratic
+                    # in its length. The inlined node is dropped, so nothing else sees it.
+                    filtered = children[position].children
             children = filtered
         if rule.expand1 and len(children) == 1:
             return children[0]

@@ -29,8 +29,11 @@ def _prefixed(text: str, enum: EnumCatalog) -> Name | None:
 
 
 def _kind_at(source: str, position: int) -> OptionKind | None:
+    # only what comes before the piece's end matters: never split the rest of a long text
+    end = source.find(",", position)
+    head = source[: end if end >= 0 else position + 1]
     try:
-        pieces = split_options(source)
+        pieces = split_options(head)
     except OptionError:
         return None
     for piece in pieces:
