@@ -194,10 +194,19 @@ def _btf_extent(stream: BinaryIO, offset: int, file_size: int) -> tuple[int, int
     return offset, total
 
 
+#: How many ``Linux version`` strings are looked at for the banner: a kernel has a few (the
+#: banner, format strings); data made of them is not a kernel, and its banner is unknown.
+MAX_BANNER_CANDIDATES = 64
+
+
 def find_banner(stream: BinaryIO, start: int, end: int) -> str | None:
-    """The ``Linux version ...`` banner (``linux_banner``) between two offsets, if any."""
+    """The ``Linux version ...`` banner (``linux_banner``) between two offsets, if any.
+
+    None also when more than :data:`MAX_BANNER_CANDIDATES` candidates were not it.
+    """
     position = start
     tail = b""
+    candidates = 0
     while position < end:
         stream.seek(position)
         chunk = stream.read(min(SCAN_CHUNK, end - position))
@@ -206,6 +215,9 @@ def find_banner(stream: BinaryIO, start: int, end: int) -> str | None:
         window = tail + chunk
         at = window.find(_BANNER)
         while at != -1:
+            candidates += 1
+            if candidates > MAX_BANNER_CANDIDATES:
+                return None
             text = _banner_at(stream, position - len(tail) + at)
             if text is not None:
                 return text

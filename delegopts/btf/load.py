@@ -48,7 +48,8 @@ __all__ = [
 ]
 
 RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
-_MAX_NESTING = 3
+#: Containers inside containers (bzImage > zstd > ELF is 2): more is not a kernel image.
+MAX_LAYERS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +98,18 @@ def load_btf(
 ) -> tuple[BTF, SourceInfo]:
     """The BTF in ``source``, whatever kind of file it is, and what was read.
 
-    ``limit`` caps every decompression (a bomb stops there). Raises BTFError naming the
-    file, the byte offset and the fix for anything unreadable, corrupt or unsupported.
+    ``limit`` caps the bytes all decompressed layers hold together (a bomb stops there).
+    Raises BTFError naming the file, the byte offset and the fix for anything unreadable,
+    corrupt or unsupported; a FIFO, directory or device is refused before it is read.
     """
+    from delegopts.errors import InputError
+    from delegopts.inputs import open_regular
+
     path = os.fspath(source)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, also on errors
-    except OSError as error:
-        raise BTFError(f"cannot read: {error.strerror}", source=path) from error
+        stream = open_regular(path)
+    except InputError as error:
+        raise BTFError(error.message, source=path) from error
     with stream:
         try:
             size = os.fstat(stream.fileno()).st_size
@@ -116,9 +121,9 @@ def load_btf(
 def _load(
     stream: BinaryIO, size: int, path: str, limit: int, layers: tuple[str, ...]
 ) -> tuple[BTF, SourceInfo]:
-    if len(layers) > _MAX_NESTING:
+    if len(layers) > MAX_LAYERS:
         raise BTFError(
-            f"more than {_MAX_NESTING} layers of containers ({' > '.join(layers)})", source=path
+            f"more than {MAX_LAYERS} layers of containers ({' > '.join(layers)})", source=path
         )
     head = stream.read(1024)
     stream.seek(0)
@@ -225,6 +230,12 @@ def _unpack(
     cap = limit
     if payload.declared_size is not None:
         cap = min(limit, payload.declared_size)
+    if len(layers) + 1 > MAX_LAYERS:  # before unpacking, not after: each layer costs disk
+        raise BTFError(
+            f"more than {MAX_LAYERS} layers of containers ({' > '.join((*layers, found))} > ...)",
+            source=path,
+            offset=payload.offset,
+        )
     stream.seek(payload.offset)
     import tempfile  # only kernel images need a scratch file (and it costs start-up)
 
@@ -241,7 +252,8 @@ def _unpack(
                 offset=payload.offset + payload.length,
             )
         out.seek(0)
-        btf, inner = _load(out, written, path, limit, (*layers, found))
+        # what this layer holds on disk counts against the limit of every layer inside it
+        btf, inner = _load(out, written, path, limit - written, (*layers, found))
     outer = layers[0] if layers else found
     return btf, replace(inner, kind=outer, file_size=_size(stream))
 

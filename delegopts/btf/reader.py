@@ -112,6 +112,9 @@ _TRAILER: dict[int, tuple[int, int]] = {
 #: BTF larger than this is refused wherever it is found (vmlinux BTF is 4-6 MB, an
 #: allyesconfig kernel's some 20 MB): a hostile header cannot make us read gigabytes.
 MAX_RAW_BTF = 128 << 20
+#: The most places the fast lookup keeps for the wanted names and their offsets (a real
+#: kernel has a handful); past it, the data is not what it seems and the walk decides.
+MAX_LOOKUP_HITS = 1 << 16
 _SYSFS_BTF = "/sys/kernel/btf/"
 
 
@@ -304,13 +307,14 @@ class BTF:
         stop = self._data.find(b"\0", begin + offset, end)  # the section ends with NUL
         return self._data[begin + offset : stop].decode("utf-8", "surrogateescape")
 
-    def _string_offsets_many(self, names: Iterable[str]) -> dict[str, list[int]]:
+    def _string_offsets_many(self, names: Iterable[str]) -> dict[str, list[int]] | None:
         """For each name, every offset at which it starts, from one pass over the strings.
 
         A string may start inside a longer one (``name_off`` can point at a tail). The
         regex finds non-overlapping matches, each ending at its NUL; a name that is a
         proper tail of another can only hide inside that one's match, ending at the same
-        NUL, so its offsets there are added from the longer name's matches.
+        NUL, so its offsets there are added from the longer name's matches. None when the
+        names stand in more than :data:`MAX_LOOKUP_HITS` places.
         """
         wanted = {name: name.encode("utf-8", "surrogateescape") for name in names}
         found: dict[str, list[int]] = {name: [] for name in wanted}
@@ -326,12 +330,16 @@ class BTF:
             long: [short for short in alternatives if short != long and long.endswith(short)]
             for long in alternatives
         }
+        hits = 0
         for match in pattern.finditer(self._data, begin, end):
             matched = match.group(1)
             at = match.start() - begin
             found[by_bytes[matched]].append(at)
             for short in tails[matched]:
                 found[by_bytes[short]].append(at + len(matched) - len(short))
+            hits += 1 + len(tails[matched])
+            if hits > MAX_LOOKUP_HITS:
+                return None
         for offsets in found.values():
             offsets.sort()
         return found
@@ -374,7 +382,7 @@ class BTF:
             offset = next_offset
             type_id += 1
 
-    def _word_offsets(self, values: Iterable[int]) -> dict[int, list[int]]:
+    def _word_offsets(self, values: Iterable[int]) -> dict[int, list[int]] | None:
         """Byte offsets of every aligned word of the type section equal to each value.
 
         The section is decoded as UTF-16 in 64 KiB pieces, so unit ``i`` of a piece
@@ -385,6 +393,7 @@ class BTF:
         character; only a high surrogate followed by a low one would merge, which the
         length shows: such a piece is decoded again with bytes 0xd8-0xdf mapped to
         0x58-0x5f (:data:`_NO_SURROGATES`). Every hit is checked against the real word.
+        None when the values stand in more than :data:`MAX_LOOKUP_HITS` words.
         """
         start, end = self._types
         order: Literal["big", "little"] = "big" if self.big_endian else "little"
@@ -400,6 +409,7 @@ class BTF:
             mapped = chr(int.from_bytes(low.translate(_NO_SURROGATES), order))
             needles.append((value, plain, mapped))
         word = struct.Struct(self._end + "I")
+        hits = 0
         with memoryview(self._data) as view:
             for base in range(start, end, _PIECE):
                 piece = view[base : min(base + _PIECE, end)]
@@ -415,6 +425,9 @@ class BTF:
                             offset = base + (at - parity) * 2
                             if word.unpack_from(self._data, offset)[0] == value:
                                 found[value].append(offset)
+                                hits += 1
+                                if hits > MAX_LOOKUP_HITS:
+                                    return None
                         at = units.find(char, at + 1)
         return found
 
@@ -475,7 +488,13 @@ class BTF:
         if not pairs:
             return result
         offsets = self._string_offsets_many(name for name, _ in pairs)
-        words = self._word_offsets({at for name in offsets for at in offsets[name]})
+        words = None
+        if offsets is not None:
+            words = self._word_offsets({at for name in offsets for at in offsets[name]})
+        if offsets is None or words is None:  # too many places to look: walk instead
+            result.update(self._walk_find(pairs))
+            self._found.update(result)
+            return result
         unsure: list[tuple[str, int]] = []
         for name, kind in pairs:
             candidates = self._candidates(name, kind, offsets[name], words)

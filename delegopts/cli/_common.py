@@ -222,9 +222,13 @@ def read_text(name: str, io: IO) -> str:
 
     if name == "-":
         return io.inp.read()
+    from delegopts.inputs import open_regular
+
     try:
-        with open(name, encoding="utf-8", errors="surrogateescape") as file:
-            return file.read()
+        with open_regular(name) as file:
+            return file.read().decode("utf-8", "surrogateescape")
+    except InputError:
+        raise
     except OSError as error:
         raise InputError(
             name, f"cannot read: {error.strerror or error}", errno=error.errno
