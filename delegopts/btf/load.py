@@ -150,7 +150,7 @@ def _load(
         return _scan(stream, size, path, (*layers, "scanned"))
     except BTFError:
         raise BTFError(
-            f"not raw BTF, an ELF file, nor a kernel image (it starts with {head[:8].hex()}) "
+            "not raw BTF, an ELF file, nor a kernel image "
             "and no BTF was found inside: pass /sys/kernel/btf/vmlinux, a vmlinux or a vmlinuz",
             source=path,
             offset=0,

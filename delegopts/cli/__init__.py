@@ -31,17 +31,27 @@ def main(
     stderr: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    """Run the command line; returns the exit status (see :class:`ExitStatus`)."""
+    """Run the command line; returns the exit status (see :class:`ExitStatus`).
+
+    The process's own streams (those not given) read and write bytes that are not UTF-8
+    as they are (``surrogateescape``), whatever the locale says.
+    """
+    for given, stream in ((stdout, sys.stdout), (stderr, sys.stderr), (stdin, sys.stdin)):
+        if given is None and stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     out, err = stdout or sys.stdout, stderr or sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments in (["--version"], ["-V"]):  # fast path: no parser, no other imports
-        from delegopts import __version__
+    try:
+        if arguments in (["--version"], ["-V"]):  # fast path: no parser, no other imports
+            from delegopts import __version__
 
-        out.write(f"delegopts {__version__}\n")
-        return 0
-    from delegopts.cli._common import IO
-    from delegopts.cli._main import run
-
+            out.write(f"delegopts {__version__}\n")
+            return 0
+        from delegopts.cli._common import IO
+        from delegopts.cli._main import run
+    except KeyboardInterrupt:  # Ctrl-C while the modules load: no traceback
+        err.write("interrupted\n")
+        return 130
     return int(run(arguments, IO(out, err, stdin or sys.stdin)))
 
 

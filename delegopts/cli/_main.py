@@ -103,6 +103,8 @@ def run(arguments: list[str], io: IO) -> int:
             args = parser.parse_args(arguments)
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
+        # what follows '--' is literal: check reads it as option strings, never as files
+        args.after_dashes = arguments[arguments.index("--") + 1 :] if "--" in arguments else []
         if args.command is None:
             parser.print_help(io.err)
             return ExitStatus.USAGE
@@ -114,6 +116,9 @@ def run(arguments: list[str], io: IO) -> int:
         io.err.write("interrupted\n")
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
+        # The reader went away (``| head``): what it wanted was written. Point stdout at
+        # /dev/null so that the interpreter's last flush does not fail again at exit.
+        _quiet_stdout(io)
         return ExitStatus.OK
     except (BTFError, InputError) as error:
         # Any command: the target kernel's BTF, or an input file, cannot be read.
@@ -129,3 +134,16 @@ def run(arguments: list[str], io: IO) -> int:
         return ExitStatus.INTERNAL
     finally:
         _streams.reset(token)
+
+
+def _quiet_stdout(io: IO) -> None:
+    import os
+
+    if io.out is not sys.stdout:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
@@ -18,6 +17,7 @@ from delegopts.cli._common import (
     policy_of,
     read_text,
 )
+from delegopts.display import printable
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -86,6 +86,24 @@ def _is_command(inputs: list[str]) -> bool:
     return bool(words) and words[0].rsplit("/", 1)[-1] == "mount"
 
 
+#: Endings of the files ``check`` reads by name.
+_FILE_ENDINGS = (".mount", ".service", ".socket", ".swap", ".conf", ".yaml", ".yml", ".json")
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether an INPUT is a file name rather than an option string.
+
+    An existing file is one; so is what only a path looks like (a ``/`` or a known
+    ending, and no ``=``), so that a mistyped name fails instead of being checked as an
+    option string that bpffs would ignore. ``--`` before it, or ``-o``, forces options.
+    """
+    import os
+
+    if "=" in text:
+        return False
+    return os.path.lexists(text) or "/" in text or text.endswith(_FILE_ENDINGS)
+
+
 def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
     from delegopts.formats import Found, Scan, guess_format, scan
     from delegopts.formats.cmdline import scan_command
@@ -110,23 +128,21 @@ def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
     if _is_command(args.inputs):
         scans.append(scan_command(args.inputs))
         return scans
+    literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
     for number, text in enumerate(args.inputs, start=1):
-        kind: Format | None = None
-        if "=" not in text and Path(text).is_file():
-            kind = guess_format(text)
         if text == "-":
             lines = read_text("-", io).splitlines()
             found = [Found.plain(t, path="<stdin>", line=n) for n, t in enumerate(lines, 1) if t]
             scans.append(Scan.of(found, ()))
-        elif kind is not None:
-            scans.append(
-                scan(kind, read_text(text, io), text, catalog_of() if kind == "unit" else None)
-            )
-        elif "=" not in text and Path(text).is_file():
-            raise UsageError(
-                f"delegopts check: cannot tell the format of {text}: "
-                "use --fstab, --unit, --mountinfo or --incus"
-            )
+        elif number <= len(args.inputs) - literal and _names_a_file(text):
+            kind = guess_format(text)
+            content = read_text(text, io)  # a missing or unreadable file: exit status 3
+            if kind is None:
+                raise UsageError(
+                    f"delegopts check: cannot tell the format of {printable(text)}: "
+                    "use --fstab, --unit, --mountinfo or --incus"
+                )
+            scans.append(scan(kind, content, text, catalog_of() if kind == "unit" else None))
         else:
             scans.append(Scan.of([Found.plain(text, path=f"<argument {number}>", line=1)], ()))
     return scans

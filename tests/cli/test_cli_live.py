@@ -17,14 +17,9 @@ import pytest
 
 from delegopts.catalog import Catalog
 from delegopts.cli import main
-from delegopts.livekernel import mount_unavailable
 from delegopts.semantics import parse
 
-_REASON = mount_unavailable()
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(_REASON is not None, reason=f"cannot mount bpffs: {_REASON}"),
-]
+pytestmark = pytest.mark.live  # tests/conftest.py skips these where bpffs cannot be mounted
 OPTIONS = (
     "delegate_cmds=prog_load:MAP_CREATE:btf_load,delegate_maps=any,"
     "delegate_progs=kprobe:XDP,delegate_attachs=xdp,uid=1234,gid=5678,mode=0750"

@@ -11,13 +11,9 @@ import pytest
 from corpus import option_strings
 
 from delegopts import Catalog, OptionError, parse
-from delegopts.livekernel import MountResult, TrialMounter, mount_unavailable
+from delegopts.livekernel import MountResult, TrialMounter
 
-_REASON = mount_unavailable()
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(_REASON is not None, reason=f"cannot mount bpffs: {_REASON}"),
-]
+pytestmark = pytest.mark.live  # tests/conftest.py skips these where bpffs cannot be mounted
 CORPUS_SIZE = 2500
 
 
