@@ -24,6 +24,7 @@ import enum
 from dataclasses import dataclass, replace
 from typing import Any
 
+from delegopts.display import printable
 from delegopts.errors import Span, caret_lines
 
 __all__ = ["Code", "Diagnostic", "Location", "Severity"]
@@ -315,12 +316,13 @@ class Diagnostic:
         return replace(self, span=span, location=location)
 
     def headline(self) -> str:
-        """One line: where, severity, code, message and fix."""
-        fix = f"; {self.fix}" if self.fix else ""
-        head = f"{self.severity.value}: {self.code.value} {self.message}"
+        """One line: where, severity, code, message and fix (what is not printable in
+        them, escaped: file names and messages quote the input)."""
+        fix = f"; {printable(self.fix)}" if self.fix else ""
+        head = f"{self.severity.value}: {self.code.value} {printable(self.message)}"
         if self.location is None:
             return f"{head} (column {self.column}){fix}"
-        where = f"{self.location.path}:{self.location.line}:{self.column}: "
+        where = f"{printable(self.location.path)}:{self.location.line}:{self.column}: "
         return f"{where if self.location.path else ''}{head}{fix}"
 
     def render(self) -> str:

@@ -145,9 +145,11 @@ class OptionError(DelegoptsError, ValueError):
         return self.span.column
 
     def headline(self) -> str:
-        """One line: errno, reason, column and the fix."""
-        hint = f"; did you mean '{self.suggestion}'?" if self.suggestion else ""
-        return f"{self.errno_name}: {self.message} (column {self.column}){hint}"
+        """One line: errno, reason, column and the fix (what is not printable, escaped)."""
+        from delegopts.display import printable
+
+        hint = f"; did you mean '{printable(self.suggestion)}'?" if self.suggestion else ""
+        return f"{self.errno_name}: {printable(self.message)} (column {self.column}){hint}"
 
     def render(self, location: str = "") -> str:
         """The headline, the input line and carets under the offending piece."""

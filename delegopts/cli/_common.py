@@ -23,6 +23,8 @@ __all__ = [
     "add_target",
     "catalog_for",
     "dump_json",
+    "json_text",
+    "open_input",
     "policy_of",
     "read_lines",
 ]
@@ -240,5 +242,29 @@ def read_lines(name: str, io: IO) -> list[tuple[int, str]]:
     return list(enumerate(read_text(name, io).splitlines(), start=1))
 
 
+def json_text(value: Any) -> str:
+    """``value`` as JSON: sorted keys, and only ASCII (text from the input, control and
+    bidi characters included, is escaped by JSON itself and stays exact)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+
+
 def dump_json(value: Any, io: IO) -> None:
-    io.out.write(json.dumps(value, sort_keys=True, ensure_ascii=False) + "\n")
+    io.out.write(json_text(value) + "\n")
+
+
+def open_input(name: str, io: IO) -> TextIO:
+    """The file ``name`` (standard input for ``-``) as text to read a line at a time.
+
+    Bytes that are not UTF-8 are kept (``surrogateescape``); lines end at ``\\n``,
+    ``\\r\\n`` or ``\\r``. A file that cannot be read, or is no regular file, is an
+    :class:`~delegopts.errors.InputError` naming it (exit status 3).
+    """
+    import io as _io
+
+    from delegopts.inputs import open_regular
+
+    if name == "-":
+        return io.inp
+    return _io.TextIOWrapper(
+        open_regular(name), encoding="utf-8", errors="surrogateescape", newline=""
+    )

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
+from delegopts.display import printable
 from delegopts.errors import BTFError, InputError
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def run(arguments: list[str], io: IO) -> int:
             return ExitStatus.USAGE
         return int(args.run(args, io))
     except UsageError as error:
-        io.err.write(f"{error}\n")
+        io.err.write(f"{printable(str(error))}\n")
         return ExitStatus.USAGE
     except KeyboardInterrupt:
         io.err.write("interrupted\n")
@@ -122,13 +123,13 @@ def run(arguments: list[str], io: IO) -> int:
         return ExitStatus.OK
     except (BTFError, InputError) as error:
         # Any command: the target kernel's BTF, or an input file, cannot be read.
-        io.err.write(f"delegopts: {error}\n")
+        io.err.write(f"delegopts: {printable(str(error))}\n")
         return ExitStatus.UNREADABLE
     except Exception as error:
         if show_traceback:
             raise
         io.err.write(
-            f"delegopts: internal error: {type(error).__name__}: {error}\n"
+            f"delegopts: internal error: {type(error).__name__}: {printable(str(error))}\n"
             "(run again with --traceback and report it)\n"
         )
         return ExitStatus.INTERNAL

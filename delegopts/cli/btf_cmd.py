@@ -19,6 +19,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
+from delegopts.display import printable
 
 if TYPE_CHECKING:
     from delegopts.btf.load import SourceInfo
@@ -79,8 +80,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
     record = describe(btf, info)
     if args.json:
         dump_json(record, io)
-    else:
+    elif io.out.isatty():
         _table(record, io)
+    else:
+        _plain(record, io)
     return ExitStatus.OK
 
 
@@ -92,9 +95,11 @@ def _slim(btf: BTF, info: SourceInfo, output: str, io: IO) -> int:
         with open(output, "wb") as file:
             file.write(data)
     except OSError as error:
-        io.err.write(f"delegopts: {output}: cannot write: {error.strerror}\n")
+        io.err.write(printable(f"delegopts: {output}: cannot write: {error.strerror}") + "\n")
         return ExitStatus.UNREADABLE
-    io.err.write(f"{output}: {len(data)} bytes of BTF from {info.btf_size} ({info.path})\n")
+    io.err.write(
+        printable(f"{output}: {len(data)} bytes of BTF from {info.btf_size} ({info.path})") + "\n"
+    )
     return ExitStatus.OK
 
 
@@ -137,15 +142,8 @@ def describe(btf: BTF, info: SourceInfo) -> dict[str, Any]:
     }
 
 
-def _table(record: dict[str, Any], io: IO) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.out)
-    facts = Table(show_header=False, box=None)
-    facts.add_column(style="bold")
-    facts.add_column()
-    rows = [
+def _facts(record: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
         ("source", record["source"]),
         ("kind", " > ".join(record["layers"])),
         ("file size", f"{record['file_size']} bytes"),
@@ -157,20 +155,56 @@ def _table(record: dict[str, Any], io: IO) -> None:
          if record["delegation_supported"] else "not supported by this kernel's bpffs"),
         ("bpf_mount_opts", ", ".join(record["mount_opts_members"] or ["(absent)"])),
     ]  # fmt: skip
-    for key, value in rows:
-        facts.add_row(key, str(value))
-    console.print(facts)
-    enums = Table(title="the four enums bpffs reads names from")
-    for column in ("enum", "kind", "size", "enumerators", "names", "guard", "any mask"):
-        enums.add_column(column)
+
+
+_ENUM_COLUMNS = ("enum", "kind", "size", "enumerators", "names", "guard", "any mask")
+
+
+def _enum_rows(record: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
     for name, item in record["enums"].items():
         if item is None:
-            enums.add_row(name, "(absent)", "", "", "", "", "")
+            rows.append((name, "(absent)", "", "", "", "", ""))
         else:
-            enums.add_row(
+            rows.append((
                 name, item["kind"], str(item["size"]), str(item["enumerators"]),
                 str(item["names"]), str(item["guard"]), item["any_mask"],
-            )  # fmt: skip
+            ))  # fmt: skip
+    return rows
+
+
+def _plain(record: dict[str, Any], io: IO) -> None:
+    """Aligned text, whole values (a mask is never cut): what a pipe or a file gets."""
+    for key, value in _facts(record):
+        io.out.write(f"{key:<16}{printable(value)}\n")
+    rows = [_ENUM_COLUMNS, *_enum_rows(record)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_ENUM_COLUMNS))]
+    io.out.write("\nthe four enums bpffs reads names from\n")
+    for row in rows:
+        io.out.write(
+            "  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip()
+        )
+        io.out.write("\n")
+
+
+def _table(record: dict[str, Any], io: IO) -> None:
+    """Rich tables on a terminal; every value is a Text made printable, never markup."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=io.out, markup=False, emoji=False, highlight=False)
+    facts = Table(show_header=False, box=None)
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    for key, value in _facts(record):
+        facts.add_row(key, Text(printable(str(value))))
+    console.print(facts)
+    enums = Table(title="the four enums bpffs reads names from")
+    for column in _ENUM_COLUMNS:
+        enums.add_column(column, overflow="fold")
+    for row in _enum_rows(record):
+        enums.add_row(*row)
     console.print(enums)
 
 

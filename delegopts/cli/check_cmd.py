@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 from delegopts.cli._common import (
     IO,
@@ -13,17 +14,21 @@ from delegopts.cli._common import (
     add_lint_options,
     add_target,
     catalog_for,
-    dump_json,
+    json_text,
+    open_input,
     policy_of,
-    read_text,
 )
 from delegopts.display import printable
+from delegopts.formats._found import numbered_lines
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Diagnostic
     from delegopts.formats import Format, Found, Scan
     from delegopts.formats.findings import Checked
+
+    #: One line's (or one whole file's) format findings and option strings.
+    Batch = list[Found | Diagnostic]
 
 _EXAMPLES = """\
 examples:
@@ -104,119 +109,185 @@ def _names_a_file(text: str) -> bool:
     return os.path.lexists(text) or "/" in text or text.endswith(_FILE_ENDINGS)
 
 
-def _scans(args: argparse.Namespace, catalog_of: Any, io: IO) -> list[Scan]:
-    from delegopts.formats import Found, Scan, guess_format, scan
+def _batches(args: argparse.Namespace, catalog: Catalog, io: IO) -> Iterator[Batch]:
+    """The inputs' option strings and format findings, a batch at a time, in input order.
+
+    Files are opened (and their format told) before anything is read, so a missing file
+    or an unknown format stops the command before it prints anything. fstab, mountinfo
+    and standard input are read a line at a time: memory does not grow with their length.
+    """
+    from delegopts.formats import Found, guess_format
     from delegopts.formats.cmdline import scan_command
 
-    scans: list[Scan] = []
-    given_formats: tuple[tuple[Format, list[str]], ...] = (
-        ("fstab", args.fstab),
-        ("unit", args.unit),
-        ("mountinfo", args.mountinfo),
-        ("incus", args.incus),
-    )
-    for given, names in given_formats:
-        for name in names:
-            scans.append(
-                scan(given, read_text(name, io), name, catalog_of() if given == "unit" else None)
-            )
-    if args.options:
-        command = ["mount", "-t", "bpf"]
-        for options in args.options:
-            command += ["-o", options]
-        scans.append(scan_command(command, "-o"))
-    if _is_command(args.inputs):
-        scans.append(scan_command(args.inputs))
-        return scans
-    literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
-    for number, text in enumerate(args.inputs, start=1):
-        if text == "-":
-            lines = read_text("-", io).splitlines()
-            found = [Found.plain(t, path="<stdin>", line=n) for n, t in enumerate(lines, 1) if t]
-            scans.append(Scan.of(found, ()))
-        elif number <= len(args.inputs) - literal and _names_a_file(text):
-            kind = guess_format(text)
-            content = read_text(text, io)  # a missing or unreadable file: exit status 3
-            if kind is None:
-                raise UsageError(
-                    f"delegopts check: cannot tell the format of {printable(text)}: "
-                    "use --fstab, --unit, --mountinfo or --incus"
-                )
-            scans.append(scan(kind, content, text, catalog_of() if kind == "unit" else None))
+    given: list[tuple[Format, str]] = [
+        *(("fstab", name) for name in args.fstab),
+        *(("unit", name) for name in args.unit),
+        *(("mountinfo", name) for name in args.mountinfo),
+        *(("incus", name) for name in args.incus),
+    ]
+    opened: list[TextIO] = []
+    plans: list[Callable[[], Iterable[Batch]]] = []
+
+    def read(kind: Format, name: str) -> None:
+        stream = open_input(name, io)  # a missing or unreadable file: exit status 3
+        if stream is not io.inp:
+            opened.append(stream)
+        plans.append(lambda: _file_batches(kind, name, stream, catalog))
+
+    try:
+        for kind, name in given:
+            read(kind, name)
+        if args.options:
+            command = ["mount", "-t", "bpf"]
+            for options in args.options:
+                command += ["-o", options]
+            plans.append(lambda: [_whole(scan_command(command, "-o"))])
+        if _is_command(args.inputs):
+            plans.append(lambda: [_whole(scan_command(args.inputs))])
         else:
-            scans.append(Scan.of([Found.plain(text, path=f"<argument {number}>", line=1)], ()))
-    return scans
+            literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
+            for number, text in enumerate(args.inputs, start=1):
+                if text == "-":
+                    plans.append(lambda: _stdin_batches(io))
+                elif number <= len(args.inputs) - literal and _names_a_file(text):
+                    guessed = guess_format(text)
+                    if guessed is None:
+                        open_input(text, io).close()  # a missing file says so first
+                        raise UsageError(
+                            f"delegopts check: cannot tell the format of {printable(text)}: "
+                            "use --fstab, --unit, --mountinfo or --incus"
+                        )
+                    read(guessed, text)
+                else:
+                    found = Found.plain(text, path=f"<argument {number}>", line=1)
+                    plans.append(lambda found=found: [[found]])  # type: ignore[misc]
+    except BaseException:
+        for stream in opened:
+            stream.close()
+        raise
+    return _run_plans(plans, opened)
+
+
+def _run_plans(plans: list[Callable[[], Iterable[Batch]]], opened: list[TextIO]) -> Iterator[Batch]:
+    try:
+        for plan in plans:
+            yield from plan()
+    finally:
+        for stream in opened:
+            stream.close()
+
+
+def _whole(scanned: Scan) -> Batch:
+    return [*scanned.findings, *scanned.found]
+
+
+def _stdin_batches(io: IO) -> Iterator[Batch]:
+    from delegopts.formats import Found
+
+    for number, line in numbered_lines(io.inp):
+        if line:
+            yield [Found.plain(line, path="<stdin>", line=number)]
+
+
+def _file_batches(kind: Format, name: str, stream: TextIO, catalog: Catalog) -> Iterator[Batch]:
+    from delegopts.formats import scan
+    from delegopts.formats.fstab import fstab_batches
+    from delegopts.formats.mountinfo import Mount, mount_batches
+
+    lines = numbered_lines(stream)  # the caller closes the stream
+    if kind == "fstab":
+        yield from fstab_batches(lines, name)
+    elif kind == "mountinfo":
+        for batch in mount_batches(lines, name):
+            yield [e.found if isinstance(e, Mount) else e for e in batch]
+    else:  # units and Incus files are read whole: a setting may come after its use
+        yield _whole(scan(kind, stream.read(), name, catalog if kind == "unit" else None))
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
     if not (args.inputs or args.options or args.fstab or args.unit or args.mountinfo or args.incus):
         raise UsageError("delegopts check: nothing to check (give INPUT, -o, --fstab, --unit...)")
+    from delegopts.diagnostics import Diagnostic
     from delegopts.formats.findings import check_found
 
-    catalogs: list[Catalog] = []
-
-    def catalog_of() -> Catalog:
-        if not catalogs:
-            catalogs.append(catalog_for(args, io))
-        return catalogs[0]
-
     policy = policy_of(args)
-    scans = _scans(args, catalog_of, io)
-    catalog = catalog_of()
-    results: list[Checked] = []
-    format_findings = [f for s in scans for f in s.findings if policy.shows(f)]
-    for found in (f for s in scans for f in s.found):
-        results.append(check_found(found, catalog, policy.ignore, lint=not args.no_lint))
-    failed = policy.fails(format_findings + [f for r in results for f in r.findings])
-    if args.json:
-        dump_json(_json(catalog, results, format_findings, failed), io)
-    else:
-        _text(results, format_findings, io)
+    catalog = catalog_for(args, io)
+    batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
+    report: _Report = _JsonReport(io, catalog) if args.json else _TextReport(io)
+    failed = False
+    for batch in batches:
+        shown = [e for e in batch if isinstance(e, Diagnostic) and policy.shows(e)]
+        results = [
+            check_found(e, catalog, policy.ignore, lint=not args.no_lint)
+            for e in batch
+            if not isinstance(e, Diagnostic)
+        ]
+        failed = policy.fails([*shown, *(f for r in results for f in r.findings)]) or failed
+        report.add(shown, results)
+    report.close(failed)
     return ExitStatus.INVALID if failed else ExitStatus.OK
 
 
-def _where(found: Found) -> str:
-    return f"{found.path}:{found.line}" if found.path else ""
+class _Report:
+    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
+        raise NotImplementedError
+
+    def close(self, failed: bool) -> None:
+        raise NotImplementedError
 
 
-def _text(results: list[Checked], format_findings: list[Diagnostic], io: IO) -> None:
-    """Findings in file order (file, line, column), each entry's summary after its findings."""
-    from delegopts.diagnostics import Diagnostic
+class _TextReport(_Report):
+    """Findings in file order (file, line, column), each entry's summary after its findings;
+    counts, not findings, are kept for the last line."""
 
-    files: dict[str, int] = {}
-    for path in [f.path for f in format_findings] + [r.found.path for r in results]:
-        files.setdefault(path, len(files))
-    events: list[tuple[tuple[int, int, int, int], Diagnostic | Checked]] = []
-    for finding in format_findings + [f for r in results for f in r.findings]:
-        events.append(((files[finding.path], finding.line, 0, finding.column), finding))
-    for result in results:
-        events.append(((files[result.found.path], result.found.line, 1, 0), result))
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for _, event in sorted(events, key=lambda item: item[0]):
-        if isinstance(event, Diagnostic):
-            io.err.write(event.render() + "\n")
-            counts[event.severity.value] += 1
-        elif event.options is not None:
-            shown = str(event.options) or "(nothing shown)"
-            io.out.write(f"{_where(event.found)}: {event.found.what}: {shown}\n")
-    summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n)
-    checked = len(results)
-    io.err.write(
-        f"{checked} option string{'s' if checked != 1 else ''} checked"
-        f"{': ' + summary if summary else ', no findings'}\n"
-    )
+    def __init__(self, io: IO) -> None:
+        self.io = io
+        self.counts = {"error": 0, "warning": 0, "info": 0}
+        self.checked = 0
+
+    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
+        from delegopts.diagnostics import Diagnostic
+
+        events: list[tuple[tuple[int, int, int], Diagnostic | Checked]] = []
+        for finding in [*findings, *(f for r in results for f in r.findings)]:
+            events.append(((finding.line, 0, finding.column), finding))
+        for result in results:
+            events.append(((result.found.line, 1, 0), result))
+        for _, event in sorted(events, key=lambda item: item[0]):
+            if isinstance(event, Diagnostic):
+                self.io.err.write(event.render() + "\n")
+                self.counts[event.severity.value] += 1
+            elif event.options is not None:
+                shown = str(event.options) or "(nothing shown)"
+                where = f"{event.found.path}:{event.found.line}" if event.found.path else ""
+                self.io.out.write(printable(f"{where}: {event.found.what}: {shown}") + "\n")
+        self.checked += len(results)
+
+    def close(self, failed: bool) -> None:
+        counts = self.counts.items()
+        summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts if n)
+        self.io.err.write(
+            f"{self.checked} option string{'s' if self.checked != 1 else ''} checked"
+            f"{': ' + summary if summary else ', no findings'}\n"
+        )
 
 
-def _json(
-    catalog: Catalog, results: list[Checked], format_findings: list[Diagnostic], failed: bool
-) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA,
-        "kernel": catalog.label,
-        "ok": not failed,
-        "problems": [f.to_json() for f in format_findings],
-        "inputs": [
-            {
+class _JsonReport(_Report):
+    """One JSON document, written as the inputs are checked: keys in sorted order put
+    ``inputs`` first, so each input is written as soon as it is checked; the findings
+    about the files themselves (``problems``) are kept for the end."""
+
+    def __init__(self, io: IO, catalog: Catalog) -> None:
+        self.io = io
+        self.catalog = catalog
+        self.problems: list[dict[str, Any]] = []
+        self.first = True
+        io.out.write('{"inputs": [')
+
+    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
+        self.problems += [f.to_json() for f in findings]
+        for r in results:
+            record = {
                 "file": r.found.path,
                 "line": r.found.line,
                 "what": r.found.what,
@@ -227,6 +298,10 @@ def _json(
                 "options": None if r.options is None else r.options.to_json(),
                 "problems": [f.to_json() for f in r.findings],
             }
-            for r in results
-        ],
-    }
+            self.io.out.write(("" if self.first else ", ") + json_text(record))
+            self.first = False
+
+    def close(self, failed: bool) -> None:
+        rest = {"kernel": self.catalog.label, "ok": not failed, "problems": self.problems}
+        rest["schema"] = JSON_SCHEMA
+        self.io.out.write("], " + json_text(rest)[1:] + "\n")

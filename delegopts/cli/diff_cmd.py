@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, dump_json
+from delegopts.display import printable
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         if checked.options is None:  # a name this kernel does not know, a bad number...
             refused = True
             (refusal,) = checked.findings
-            io.err.write(f"{side} (kernel {catalog.label}): {refusal.render()}\n")
+            io.err.write(f"{side} (kernel {printable(catalog.label)}): {refusal.render()}\n")
         else:
             sides.append(checked.options)
     if refused:
@@ -147,7 +148,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if not args.json:
         for side, options in (("A", a), ("B", b)):
             for diagnostic in options.diagnostics:
-                io.err.write(f"{side} (kernel {options.catalog.label}): {diagnostic.headline()}\n")
+                label = printable(options.catalog.label)
+                io.err.write(f"{side} (kernel {label}): {diagnostic.headline()}\n")
     changes = compare(a, b)
     scalars = _scalars(a, b)
     differ = bool(scalars) or any(any(v.values()) for v in changes.values())
@@ -174,8 +176,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
             io,
         )
         return ExitStatus.INVALID if differ else ExitStatus.OK
-    io.out.write(f"A: {str(a) or '(nothing)'}   (kernel {catalog_a.label})\n")
-    io.out.write(f"B: {str(b) or '(nothing)'}   (kernel {catalog_b.label})\n")
+    io.out.write(f"A: {str(a) or '(nothing)'}   (kernel {printable(catalog_a.label)})\n")
+    io.out.write(f"B: {str(b) or '(nothing)'}   (kernel {printable(catalog_b.label)})\n")
     for key, change in changes.items():
         if not any(change.values()):
             continue

@@ -16,6 +16,7 @@ from delegopts.cli._common import (
     dump_json,
     policy_of,
 )
+from delegopts.display import printable
 
 if TYPE_CHECKING:
     from delegopts.options import Mask, Options, Step
@@ -218,7 +219,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
 
 def _text(options: Options, table: dict[str, list[Row]], io: IO) -> None:
-    io.out.write(f"kernel {options.catalog.label}\n")
+    io.out.write(f"kernel {printable(options.catalog.label)}\n")
     for key, rows in table.items():
         if not rows:
             continue

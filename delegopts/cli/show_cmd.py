@@ -12,10 +12,11 @@ from delegopts.cli._common import (
     add_lint_options,
     add_target,
     catalog_for,
-    dump_json,
+    json_text,
+    open_input,
     policy_of,
-    read_text,
 )
+from delegopts.display import printable
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
@@ -64,34 +65,91 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
+    """Each mount is checked and written as it is read: memory does not grow with the host."""
+    from delegopts.diagnostics import Diagnostic
+    from delegopts.formats._found import numbered_lines
     from delegopts.formats.findings import check_found
-    from delegopts.formats.mountinfo import scan_mounts
+    from delegopts.formats.mountinfo import mount_batches
 
-    text = read_text(args.mountinfo, io)
-    catalog = catalog_for(args, io)
-    scan, mounts = scan_mounts(text, args.mountinfo)
+    stream = open_input(args.mountinfo, io)
+    try:
+        catalog = catalog_for(args, io)
+        policy = policy_of(args)
+        out: _Output
+        if args.json:
+            out = _JsonOutput(io, catalog, args.mountinfo)
+        elif io.out.isatty():
+            out = _TableOutput(io, catalog)
+        else:
+            out = _PlainOutput(io, catalog)
+        broken = False
+        for batch in mount_batches(numbered_lines(stream), args.mountinfo):
+            for event in batch:
+                if isinstance(event, Diagnostic):
+                    io.err.write(event.render() + "\n")
+                    broken = True
+                else:
+                    result = check_found(event.found, catalog, policy.ignore, lint=not args.no_lint)
+                    out.add(_record(event, result))
+        out.close()
+    finally:
+        if stream is not io.inp:
+            stream.close()
+    return ExitStatus.INVALID if broken else ExitStatus.OK
 
-    policy = policy_of(args)
-    checked = [check_found(m.found, catalog, policy.ignore, lint=not args.no_lint) for m in mounts]
-    for finding in scan.findings:
-        io.err.write(finding.render() + "\n")
-    records = [_record(mount, result) for mount, result in zip(mounts, checked, strict=True)]
-    if args.json:
-        dump_json(
-            {
-                "schema": JSON_SCHEMA,
-                "source": args.mountinfo,
-                "kernel": catalog.label,
-                "delegation_supported": catalog.supports_delegation,
-                "mounts": records,
-            },
-            io,
-        )
-    elif io.out.isatty():
-        _table(catalog, records, io)
-    else:
-        _plain(catalog, records, io)
-    return ExitStatus.INVALID if scan.findings else ExitStatus.OK
+
+class _Output:
+    def add(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _JsonOutput(_Output):
+    """One document; ``mounts`` (between the sorted keys before and after it) written as
+    the mounts are read."""
+
+    def __init__(self, io: IO, catalog: Catalog, source: str) -> None:
+        self.io, self.source, self.first = io, source, True
+        head = {"delegation_supported": catalog.supports_delegation, "kernel": catalog.label}
+        io.out.write(json_text(head)[:-1] + ', "mounts": [')
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.io.out.write(("" if self.first else ", ") + json_text(record))
+        self.first = False
+
+    def close(self) -> None:
+        tail = {"schema": JSON_SCHEMA, "source": self.source}
+        self.io.out.write("], " + json_text(tail)[1:] + "\n")
+
+
+class _PlainOutput(_Output):
+    def __init__(self, io: IO, catalog: Catalog) -> None:
+        self.io, self.any = io, False
+        io.out.write(printable(_support(catalog)) + "\n")
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.any = True
+        _plain(record, self.io)
+
+    def close(self) -> None:
+        if not self.any:
+            self.io.out.write("no bpffs mounts\n")
+
+
+class _TableOutput(_Output):
+    """A table on a terminal: its rows are kept until the end, as a table needs them."""
+
+    def __init__(self, io: IO, catalog: Catalog) -> None:
+        self.io, self.catalog = io, catalog
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+
+    def close(self) -> None:
+        _table(self.catalog, self.records, self.io)
 
 
 def _granted(mask: Mask) -> dict[str, Any]:
@@ -144,39 +202,41 @@ def _warnings(record: dict[str, Any]) -> list[str]:
     ]
 
 
-def _plain(catalog: Catalog, records: list[dict[str, Any]], io: IO) -> None:
-    io.out.write(_support(catalog) + "\n")
-    if not records:
-        io.out.write("no bpffs mounts\n")
-    for record in records:
-        io.out.write(f"\n{record['mount_point']}\n")
-        if record["delegate"] is None:
-            io.out.write(f"  {'options':<12}{record['options']} (refused by this kernel)\n")
-        else:
-            owner = record["owner"]
-            io.out.write(f"  {'owner':<12}uid {owner['uid']}, gid {owner['gid']}\n")
-            io.out.write(f"  {'mode':<12}{record['mode']}\n")
-            for key, granted in record["delegate"].items():
-                io.out.write(f"  {_NOUNS[key]:<12}{granted['value']}\n")
-        for line in _warnings(record):
-            io.out.write(f"  {line}\n")
+def _plain(record: dict[str, Any], io: IO) -> None:
+    io.out.write(f"\n{printable(record['mount_point'])}\n")
+    if record["delegate"] is None:
+        io.out.write(f"  {'options':<12}{printable(record['options'])} (refused by this kernel)\n")
+    else:
+        owner = record["owner"]
+        io.out.write(f"  {'owner':<12}uid {owner['uid']}, gid {owner['gid']}\n")
+        io.out.write(f"  {'mode':<12}{record['mode']}\n")
+        for key, granted in record["delegate"].items():
+            io.out.write(f"  {_NOUNS[key]:<12}{granted['value']}\n")
+    for line in _warnings(record):
+        io.out.write(f"  {printable(line)}\n")
 
 
 def _table(catalog: Catalog, records: list[dict[str, Any]], io: IO) -> None:
+    """A rich table. Every cell is a Text made printable: nothing from the data is read as
+    markup, a style or an emoji code."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=io.out)
-    table = Table(title=_support(catalog))
+    def cell(value: str, *more: str) -> Text:
+        return Text("\n".join(map(printable, (value, *more))))
+
+    console = Console(file=io.out, markup=False, emoji=False, highlight=False)
+    table = Table(title=cell(_support(catalog)))
     for heading in ("mount point", "owner", "mode", *(_NOUNS.values()), "warnings"):
         table.add_column(heading, overflow="fold")
     for record in records:
         if record["delegate"] is None:
             table.add_row(
-                record["mount_point"],
+                cell(record["mount_point"]),
                 "",
                 "",
-                record["options"],
+                cell(record["options"]),
                 "",
                 "",
                 "",
@@ -184,12 +244,12 @@ def _table(catalog: Catalog, records: list[dict[str, Any]], io: IO) -> None:
             )
             continue
         owner = record["owner"]
-        granted = [g["value"].replace(" ", "\n") for g in record["delegate"].values()]
+        granted = [cell(*g["value"].split(" ")) for g in record["delegate"].values()]
         table.add_row(
-            record["mount_point"],
+            cell(record["mount_point"]),
             f"{owner['uid']}:{owner['gid']}",
             record["mode"],
             *granted,
-            "\n".join(_warnings(record)),
+            cell(*_warnings(record)) if _warnings(record) else "",
         )
     console.print(table)

@@ -11,15 +11,26 @@ points at the right place in the file (fstab's ``\\040`` escapes, systemd's name
 
 from __future__ import annotations
 
+import io
 from array import array
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from delegopts.diagnostics import Code, Diagnostic, Location
 from delegopts.errors import Span
 
-__all__ = ["Builder", "Found", "Scan", "finding", "unescape"]
+__all__ = [
+    "Batches",
+    "Builder",
+    "Found",
+    "Scan",
+    "collect",
+    "finding",
+    "numbered_lines",
+    "text_lines",
+    "unescape",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +171,39 @@ class Scan:
     @classmethod
     def of(cls, found: Iterable[Found], findings: Iterable[Diagnostic], skipped: int = 0) -> Scan:
         return cls(tuple(found), tuple(findings), skipped)
+
+
+#: What a format reads, a batch at a time (the findings and option strings of one line, or
+#: of a whole file where the format needs it); returns how many entries it left alone.
+Batches = Generator[list["Found | Diagnostic"], None, int]
+
+
+def numbered_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
+    """``(number, line)`` of a text stream, read a line at a time, terminator removed.
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (open the stream with ``newline=""``).
+    """
+    for number, raw in enumerate(stream, start=1):
+        cut = 2 if raw.endswith("\r\n") else 1 if raw.endswith(("\n", "\r")) else 0
+        yield number, raw[: len(raw) - cut]
+
+
+def text_lines(text: str) -> Iterator[tuple[int, str]]:
+    """:func:`numbered_lines` of a string."""
+    return numbered_lines(io.StringIO(text, newline=""))
+
+
+def collect(batches: Batches) -> Scan:
+    """A whole :class:`Scan` from the batches of a format."""
+    found: list[Found] = []
+    findings: list[Diagnostic] = []
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as done:
+            return Scan.of(found, findings, done.value or 0)
+        for event in batch:
+            if isinstance(event, Found):
+                found.append(event)
+            else:
+                findings.append(event)

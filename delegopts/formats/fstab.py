@@ -12,16 +12,26 @@ it, leaves those codes out for that entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
-from delegopts.formats._found import Builder, Found, Scan, finding, unescape
+from delegopts.formats._found import (
+    Batches,
+    Builder,
+    Found,
+    Scan,
+    collect,
+    finding,
+    text_lines,
+    unescape,
+)
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.policy import ignored_codes
 
-__all__ = ["BPF_TYPE", "data_from_field", "scan_fstab"]
+__all__ = ["BPF_TYPE", "data_from_field", "fstab_batches", "scan_fstab"]
 
 BPF_TYPE = "bpf"
 
@@ -43,17 +53,20 @@ def data_from_field(builder: Builder, line: int, raw: str, start: int) -> list[s
 
 def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fstab") -> Scan:
     """Every bpffs entry of an fstab (or /proc/mounts when ``kind`` is ``mounts``)."""
-    found: list[Found] = []
-    findings: list[Diagnostic] = []
+    return collect(fstab_batches(text_lines(text), path, kind=kind))
+
+
+def fstab_batches(
+    lines: Iterable[tuple[int, str]], path: str, *, kind: Literal["fstab", "mounts"] = "fstab"
+) -> Batches:
+    """:func:`scan_fstab` a line at a time: one batch per line with a finding or an entry."""
     pending: frozenset[Code] = frozenset()
     skipped = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines:
         try:
             node = parse_line("fstab", line)
         except LineSyntaxError as error:
-            findings.append(
-                finding(Code.SYNTAX, f"{kind} line: {error}", path, number, line, error.span)
-            )
+            yield [finding(Code.SYNTAX, f"{kind} line: {error}", path, number, line, error.span)]
             continue
         entry = node.first("entry")
         comments = [str(t) for t in (entry or node).tokens("COMMENT")]
@@ -65,7 +78,7 @@ def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fsta
         fields = entry.tokens("FIELD")
         if len(fields) < 3:
             end = fields[-1].end_pos or 0
-            findings.append(
+            yield [
                 finding(
                     Code.FSTAB_FIELDS,
                     f"{kind} entry has {len(fields)} field(s); it needs at least 3 "
@@ -76,12 +89,13 @@ def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fsta
                     Span(end, end + 1),
                     "source mount-point type options 0 0",
                 )
-            )
+            ]
             continue
+        batch: list[Found | Diagnostic] = []
         fstype = str(fields[2])
         if fstype == "bpffs":
             start = fields[2].start_pos or 0
-            findings.append(
+            batch.append(
                 finding(
                     Code.NO_BPFFS_TYPE,
                     "there is no filesystem type 'bpffs': mount fails with ENODEV",
@@ -100,7 +114,7 @@ def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fsta
         if len(fields) > 3:
             data_from_field(builder, 0, str(fields[3]), fields[3].start_pos or 0)
         end = (fields[3].end_pos or 0) if len(fields) > 3 else len(line.rstrip())
-        found.append(
+        batch.append(
             builder.found(
                 path=path,
                 end=(0, end),
@@ -109,4 +123,5 @@ def scan_fstab(text: str, path: str, *, kind: Literal["fstab", "mounts"] = "fsta
                 ignore=ignore,
             )
         )
-    return Scan.of(found, findings, skipped)
+        yield batch
+    return skipped

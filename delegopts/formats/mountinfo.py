@@ -8,14 +8,27 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 
 from delegopts.diagnostics import Code, Diagnostic
-from delegopts.formats._found import Builder, Found, Scan, finding, unescape
-from delegopts.formats.fstab import BPF_TYPE, data_from_field, scan_fstab
+from delegopts.formats._found import Builder, Found, Scan, finding, text_lines, unescape
+from delegopts.formats.fstab import BPF_TYPE, data_from_field, fstab_batches
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 
-__all__ = ["Mount", "looks_like_mountinfo", "scan_mountinfo", "scan_mounts"]
+__all__ = [
+    "Mount",
+    "MountBatches",
+    "looks_like_mountinfo",
+    "mount_batches",
+    "scan_mountinfo",
+    "scan_mounts",
+]
+
+#: A batch of one line: the mount it shows, or what is wrong with it; returns how many
+#: mounts of other filesystems were left alone.
+MountBatches = Generator[list["Mount | Diagnostic"], None, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +59,48 @@ def looks_like_mountinfo(text: str) -> bool:
 
 def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
     """The bpffs mounts of a mountinfo dump, and findings with lines it cannot read."""
-    mounts: list[Mount] = []
-    findings: list[Diagnostic] = []
+    return _collect(_mountinfo_batches(text_lines(text), path))
+
+
+def scan_mounts(text: str, path: str) -> tuple[Scan, list[Mount]]:
+    """A mountinfo dump or a /proc/mounts dump, whichever ``text`` is."""
+    return _collect(mount_batches(text_lines(text), path))
+
+
+def mount_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
+    """:func:`scan_mounts` a line at a time, as its first line says: mountinfo or mounts."""
+    lines = iter(lines)
+    first = list(itertools.islice(lines, 1))
+    while first and not first[0][1].strip():
+        first = list(itertools.islice(lines, 1))  # blank lines before the first mount
+    rest = itertools.chain(first, lines)
+    if first and looks_like_mountinfo(first[0][1]):
+        return (yield from _mountinfo_batches(rest, path))
+    return (yield from _mounts_batches(rest, path))
+
+
+def _mounts_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
+    batches = fstab_batches(lines, path, kind="mounts")
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as done:
+            return int(done.value or 0)
+        yield [
+            Mount(None, e.target or "", "", "", e.options, e) if isinstance(e, Found) else e
+            for e in batch
+        ]
+
+
+def _mountinfo_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
     skipped = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines:
         if not line.strip():
             continue
         try:
             node = parse_line("mountinfo", line)
         except LineSyntaxError as error:
-            findings.append(
+            yield [
                 finding(
                     Code.MOUNTINFO_LINE,
                     f"not a mountinfo line: {error}",
@@ -65,7 +110,7 @@ def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
                     error.span,
                     "copy /proc/self/mountinfo unchanged",
                 )
-            )
+            ]
             continue
         numbers = node.tokens("NUMBER")
         fields = node.tokens("FIELD")
@@ -87,23 +132,29 @@ def scan_mountinfo(text: str, path: str) -> tuple[Scan, list[Mount]]:
         found = builder.found(
             path=path, end=(0, end), what=f"bpffs mount on {target}", target=target
         )
-        mounts.append(
-            Mount(
-                int(str(numbers[0])),
-                target,
-                unescape(str(source), 0)[0],
-                str(mount_options),
-                super_options,
-                found,
-            )
+        mount = Mount(
+            int(str(numbers[0])),
+            target,
+            unescape(str(source), 0)[0],
+            str(mount_options),
+            super_options,
+            found,
         )
-    return Scan.of((m.found for m in mounts), findings, skipped), mounts
+        yield [mount]
+    return skipped
 
 
-def scan_mounts(text: str, path: str) -> tuple[Scan, list[Mount]]:
-    """A mountinfo dump or a /proc/mounts dump, whichever ``text`` is."""
-    if looks_like_mountinfo(text):
-        return scan_mountinfo(text, path)
-    scan = scan_fstab(text, path, kind="mounts")
-    mounts = [Mount(None, found.target or "", "", "", found.options, found) for found in scan.found]
-    return scan, mounts
+def _collect(batches: MountBatches) -> tuple[Scan, list[Mount]]:
+    mounts: list[Mount] = []
+    findings: list[Diagnostic] = []
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as done:
+            scan = Scan.of((m.found for m in mounts), findings, int(done.value or 0))
+            return scan, mounts
+        for event in batch:
+            if isinstance(event, Mount):
+                mounts.append(event)
+            else:
+                findings.append(event)
