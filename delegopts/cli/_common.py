@@ -26,7 +26,6 @@ __all__ = [
     "json_text",
     "open_input",
     "policy_of",
-    "read_lines",
 ]
 
 #: Bumped when a key of the JSON output changes meaning or goes away.
@@ -235,11 +234,6 @@ def read_text(name: str, io: IO) -> str:
         raise InputError(
             name, f"cannot read: {error.strerror or error}", errno=error.errno
         ) from error
-
-
-def read_lines(name: str, io: IO) -> list[tuple[int, str]]:
-    """``(line number, text)`` of a file, or of standard input for ``-``; newline removed."""
-    return list(enumerate(read_text(name, io).splitlines(), start=1))
 
 
 def json_text(value: Any) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 from delegopts.cli._common import (
     IO,
@@ -13,7 +14,8 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
-    read_lines,
+    open_input,
+    read_text,
 )
 from delegopts.errors import OptionError
 
@@ -104,11 +106,25 @@ class _SettingsError(Exception):
     """systemd or Incus settings that do not convert (rendered problems)."""
 
 
-def inputs_of(args: argparse.Namespace, io: IO) -> list[tuple[str, int | None, str]]:
-    """(file, line, text) of each input: the arguments, or the lines of ``-f FILE``."""
-    if args.file:
-        return [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
-    return [("", None, text) for text in args.options]
+def inputs_of(args: argparse.Namespace, io: IO) -> Iterator[tuple[str, int | None, str]]:
+    """(file, line, text) of each input: the arguments, or the lines of ``-f FILE``, read
+    one at a time (the file is opened, or refused, before the first is given)."""
+    if not args.file:
+        return iter([("", None, text) for text in args.options])
+    stream = open_input(args.file, io)
+    return _file_inputs(args.file, stream, io)
+
+
+def _file_inputs(name: str, stream: TextIO, io: IO) -> Iterator[tuple[str, int | None, str]]:
+    from delegopts.formats._found import numbered_lines
+
+    try:
+        for number, text in numbered_lines(stream):
+            if text:
+                yield name, number, text
+    finally:
+        if stream is not io.inp:
+            stream.close()
 
 
 def _from_json(text: str, name: str) -> str:
@@ -139,7 +155,7 @@ def _from_settings(
 
     if args.file:
         name = args.file
-        text = "\n".join(line for _, line in read_lines(args.file, io))
+        text = read_text(args.file, io)
     else:
         name, text = "<arguments>", "\n".join(args.options)
     if args.source == "systemd":
@@ -159,26 +175,32 @@ def _from_settings(
 def run(args: argparse.Namespace, io: IO) -> int:
     if bool(args.options) == bool(args.file):
         raise UsageError("delegopts format: give option strings or -f FILE (not both)")
-    from delegopts.semantics import parse
 
     catalog = catalog_for(args, io)
-    inputs: list[tuple[str, int | None, str]]
+    inputs: Iterable[tuple[str, int | None, str]]
     try:
-        if args.source == "json":
-            inputs = [
-                (name, line, _from_json(text, name)) for name, line, text in inputs_of(args, io)
-            ]
-        elif args.source in ("systemd", "incus"):
+        if args.source in ("systemd", "incus"):
             inputs = _from_settings(args, catalog, io)
-        elif args.file:
-            inputs = [(args.file, n, text) for n, text in read_lines(args.file, io) if text]
         else:
-            inputs = [("", None, text) for text in args.options]
+            inputs = inputs_of(args, io)
+        return _format_each(args, catalog, inputs, io)
     except _SettingsError as error:
         io.err.write(f"{error}\n")
         return ExitStatus.INVALID
+
+
+def _format_each(
+    args: argparse.Namespace,
+    catalog: Catalog,
+    inputs: Iterable[tuple[str, int | None, str]],
+    io: IO,
+) -> int:
+    """Convert and write each input as it comes (``--from json`` decoded first)."""
+    from delegopts.semantics import parse
+
     status = ExitStatus.OK
-    for name, line, text in inputs:
+    for name, line, given in inputs:
+        text = _from_json(given, name) if args.source == "json" else given
         location = f"{name}:{line}" if line is not None else ""
         record: dict[str, Any] = {
             "schema": JSON_SCHEMA,
