@@ -553,6 +553,17 @@ class BTF:
             self.string(record.name_off), record.kind, size, signed, tuple(items), record.type_id
         )
 
+    def words(self, record: TypeRecord) -> tuple[int, ...]:
+        """The 32-bit words after a record's name and info: ``size``/``type``, then its trailer.
+
+        Every trailer item of every kind is made of 32-bit words (an ARRAY is ``type,
+        index_type, nelems``; each STRUCT member ``name_off, type, offset``), so callers
+        that need more than enums decode them from here.
+        """
+        end = self._record_end(record.offset, record.info)
+        count = (end - record.offset - 8) // 4
+        return struct.unpack_from(f"{self._end}{count}I", self._data, record.offset + 8)
+
     def find_enum(self, name: str) -> BtfEnum | None:
         """The first ``BTF_KIND_ENUM`` named ``name``: the only kind the kernel's bpffs looks at."""
         record = self.find(name, KIND_ENUM)
