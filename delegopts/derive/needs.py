@@ -1,0 +1,343 @@
+"""What a BPF token must allow for libbpf to load an object, bit by bit, and why.
+
+The kernel (``kernel/bpf/token.c``, ``syscall.c``) checks a token on ``BPF_MAP_CREATE``
+(command and map type), ``BPF_PROG_LOAD`` (command, program type and the bit of
+``expected_attach_type``, where 0 is ``cgroup_inet_ingress`` except for the types the
+kernel fixes up) and ``BPF_BTF_LOAD``. libbpf (``src/libbpf.c``, ``src/features.c``)
+creates the token from ``LIBBPF_BPF_TOKEN_PATH`` (default ``/sys/fs/bpf``) and uses it
+for everything it loads, its feature probes included. Each bit of the answer is a
+:class:`Need` with a role:
+
+- ``load``: the object's own maps and programs; without the bit their load fails.
+- ``btf``: ``btf_load`` for the object's ``.BTF``; without it libbpf loads no BTF and
+  says nothing: loads that need BTF (kfuncs, spin locks, ``__arg_ctx``...) then fail.
+- ``probe``: libbpf's probes. ``required`` probes fail the load, or change what is loaded
+  (an optional attach type dropped to 0), when refused; the others only degrade
+  something (:attr:`Probe.without` says what) and are left out of the option string
+  unless asked for.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from delegopts.catalog import Catalog, OptionKind
+from delegopts.derive.elfobj import BPFObject, ObjectError
+from delegopts.derive.maps import MapDef, maps_of, object_btf
+from delegopts.derive.sections import SectionTable
+from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
+
+__all__ = ["PROBES", "Answer", "Need", "Probe", "derive"]
+
+_CMDS, _MAPS, _PROGS, _ATTACHS = (OptionKind.CMDS, OptionKind.MAPS, OptionKind.PROGS,
+                                  OptionKind.ATTACHS)  # fmt: skip
+_INGRESS = "cgroup_inet_ingress"
+# bpf_probe_read_{user,kernel}[_str]: libbpf rewrites them where its probe fails.
+_PROBE_READ_HELPERS = frozenset({112, 113, 114, 115})
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One libbpf feature probe: the bits it uses, whether the load needs it, and the loss."""
+
+    name: str
+    what: str
+    bits: tuple[tuple[OptionKind, str], ...]
+    required: bool
+    without: str
+
+
+def _prog(prog: str, attach: str = _INGRESS) -> tuple[tuple[OptionKind, str], ...]:
+    return ((_CMDS, "prog_load"), (_PROGS, prog), (_ATTACHS, attach))
+
+
+_ARRAY_MAP = ((_CMDS, "map_create"), (_MAPS, "array"))
+
+#: The probes of libbpf 1.7 (src/features.c) that a token can refuse, by libbpf's name.
+PROBES = {
+    "loading": Probe(
+        "loading", "libbpf first loads a trivial socket_filter program (or, refused, a "
+        "tracepoint one) to check that BPF works", _prog("socket_filter"), True,
+        "libbpf stops: \"Couldn't load trivial BPF program\""),
+    "loading_tracepoint": Probe(
+        "loading_tracepoint", "libbpf first loads a trivial socket_filter program, and where "
+        "that is refused a tracepoint one, to check that BPF works", _prog("tracepoint"), True,
+        "libbpf stops: \"Couldn't load trivial BPF program\""),
+    "global_data": Probe(
+        "global_data", "global variables: an array map and a socket_filter program using it",
+        _ARRAY_MAP + _prog("socket_filter"), True,
+        "libbpf refuses the object: \"kernel doesn't support global data\""),
+    "exp_attach_type": Probe(
+        "exp_attach_type", "whether the kernel takes expected_attach_type: a cgroup_sock "
+        "program with attach type cgroup_inet_sock_create",
+        _prog("cgroup_sock", "cgroup_inet_sock_create"), True,
+        "libbpf loads {programs} without expected attach type (0): the load then needs "
+        "cgroup_inet_ingress instead, and the kernel treats the program as the plain type"),
+    "uprobe_multi_link": Probe(
+        "uprobe_multi_link", "multi-uprobe links: a kprobe program with attach type "
+        "trace_uprobe_multi", _prog("kprobe", "trace_uprobe_multi"), True,
+        "libbpf loads USDT programs {programs} as single uprobes (attach type 0, so "
+        "cgroup_inet_ingress instead)"),
+    "prog_name": Probe(
+        "prog_name", "program names: a socket_filter program with a name",
+        _prog("socket_filter"), False, "programs and maps are loaded without names"),
+    "prog_bind_map": Probe(
+        "prog_bind_map", "BPF_PROG_BIND_MAP: an array map and a socket_filter program",
+        _ARRAY_MAP + _prog("socket_filter"), False,
+        ".rodata is not bound to the programs (tools that list a program's maps miss it)"),
+    "probe_read_kernel": Probe(
+        "probe_read_kernel", "bpf_probe_read_kernel(): a tracepoint program calling it",
+        _prog("tracepoint"), False,
+        "calls of bpf_probe_read_{{kernel,user}}[_str] in {programs} become bpf_probe_read[_str]"),
+    "arg_ctx_tag": Probe(
+        "arg_ctx_tag", "__arg_ctx support: BTF and a kprobe program with a tagged subprogram",
+        ((_CMDS, "btf_load"), *_prog("kprobe")), False,
+        "libbpf rewrites __arg_ctx arguments itself (only objects that use __arg_ctx notice)"),
+    "bpf_cookie": Probe(
+        "bpf_cookie", "bpf_get_attach_cookie(): a tracepoint program calling it",
+        _prog("tracepoint"), False, "LINUX_HAS_BPF_COOKIE reads false in {programs}'s object"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One bit one thing needs: option, name as bpffs spells it, role, why, and where."""
+
+    kind: OptionKind
+    name: str
+    role: str
+    why: str
+    origin: str
+    probe: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The needs of one or more objects, the capabilities, and what cannot be granted."""
+
+    libbpf: str
+    kernel: str
+    objects: tuple[str, ...]
+    needs: tuple[Need, ...]
+    capabilities: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    errors: tuple[str, ...]
+    probe_effects: tuple[tuple[str, str], ...] = field(default=())
+
+    def bits(self, *, optional_probes: bool = False) -> dict[OptionKind, list[str]]:
+        """The names each option needs, in first-seen order."""
+        found: dict[OptionKind, list[str]] = {kind: [] for kind in OptionKind}
+        for need in self.needs:
+            if need.role == "probe" and not _required(need) and not optional_probes:
+                continue
+            if need.name not in found[need.kind]:
+                found[need.kind].append(need.name)
+        return found
+
+    def option_string(self, *, optional_probes: bool = False) -> str:
+        """The delegate options as bpffs takes them (canonicalise with ``delegopts.parse``)."""
+        bits = self.bits(optional_probes=optional_probes)
+        return ",".join(f"{kind.key}={':'.join(names)}" for kind, names in bits.items() if names)
+
+    def roles(self, kind: OptionKind, name: str) -> set[str]:
+        """The roles of every need of one bit: ``{"load"}``, ``{"probe"}``..."""
+        return {need.role for need in self.needs if need.kind is kind and need.name == name}
+
+    def only_probe_or_btf(self, kind: OptionKind, name: str) -> bool:
+        """Whether no map or program of the objects needs the bit itself."""
+        return "load" not in self.roles(kind, name)
+
+
+def _required(need: Need) -> bool:
+    return need.probe is not None and PROBES[need.probe].required
+
+
+def _attach_bit(prog_type: str, attach: str | None) -> str:
+    """The attach type bit the token is checked for (0 after the kernel's fixup)."""
+    if attach is not None:
+        return attach
+    needs = ATTACH_NEEDS.get(prog_type)
+    return needs.default if needs is not None and needs.default else _INGRESS
+
+
+def _helpers(obj: BPFObject, code: bytes) -> set[int]:
+    """Helper ids the instructions call (``call imm`` with src_reg 0)."""
+    found: set[int] = set()
+    low_src = obj.big_endian  # the register nibbles swap with the byte order
+    for at in range(0, len(code) - 7, 8):
+        if code[at] != 0x85:
+            continue
+        regs = code[at + 1]
+        src = regs & 0x0F if low_src else regs >> 4
+        if src == 0:
+            found.add(struct.unpack_from(obj.byte_order + "i", code, at + 4)[0])
+    return found
+
+
+class _Collector:
+    def __init__(self, table: SectionTable) -> None:
+        self.table = table
+        self.needs: list[Need] = []
+        self.notes: list[str] = []
+        self.errors: list[str] = []
+        self.effects: dict[str, list[str]] = {}
+
+    def need(self, kind: OptionKind, name: str, role: str, why: str, origin: str) -> None:
+        self.needs.append(Need(kind, name, role, why, origin))
+
+    def probe(self, name: str, origin: str, programs: Iterable[str] = ()) -> None:
+        probe = PROBES[name]
+        for kind, bit in probe.bits:
+            self.needs.append(Need(kind, bit, "probe", f"libbpf's probe of {probe.what}",
+                                   origin, name))  # fmt: skip
+        self.effects.setdefault(name, []).extend(programs)
+
+    def add(self, obj: BPFObject) -> None:
+        btf = object_btf(obj)
+        maps = maps_of(obj, btf)
+        origin = obj.origin
+        self._maps(obj, maps)
+        if btf is not None:
+            self.need(_CMDS, "btf_load", "btf", f".BTF ({btf.size} bytes) of {origin}", origin)
+            self.probe("arg_ctx_tag", origin) if obj.section(".BTF.ext") is not None else None
+        self._programs(obj)
+        if obj.programs or maps:
+            # A tracepoint program with attach type 0 makes libbpf's fallback pass.
+            kinds = [self.table.match(p.section) for p in obj.programs]
+            tracepoint = any(k is not None and k.prog_type == "tracepoint" for k in kinds)
+            self.probe("loading_tracepoint" if tracepoint else "loading", origin)
+            self.probe("prog_name", origin)
+        if any(m.source in ("internal", "kconfig") for m in maps):
+            self.probe("global_data", origin)
+        if any(m.source == "internal" and m.name.startswith(".rodata") for m in maps):
+            self.probe("prog_bind_map", origin)
+        if btf is not None and b"LINUX_HAS_BPF_COOKIE" in obj.section(".BTF").data:  # type: ignore[union-attr]
+            self.probe("bpf_cookie", origin, [origin])
+        if obj.big_endian != (struct.pack("=H", 1) == b"\x00\x01"):
+            self.notes.append(
+                f"{origin}: its byte order is not this machine's: libbpf loads it only on a "
+                "machine of its own byte order"
+            )
+
+    def _maps(self, obj: BPFObject, maps: list[MapDef]) -> None:
+        if any(m.source == "legacy" for m in maps):
+            self.notes.append(
+                f"{obj.origin}: legacy map definitions (sections maps/NAME, struct "
+                "bpf_map_def): libbpf 1.0 and later refuse them; the answer is for a loader "
+                "that still reads them (libbpf 0.x, cilium/ebpf, or the application's own)"
+            )
+        for found in maps:
+            self.need(_CMDS, "map_create", "load", f"map {found.name}", obj.origin)
+            self.need(_MAPS, f"#{found.type}", "load", f"map {found.name} ({found.source})",
+                      obj.origin)  # fmt: skip
+
+    def _programs(self, obj: BPFObject) -> None:
+        for program in obj.programs:
+            kind = self.table.match(program.section)
+            label = f"program {program.name} (SEC {program.section!r})"
+            if kind is None:
+                self.errors.append(
+                    f"{obj.origin}: {label}: libbpf {self.table.release} knows no such "
+                    "section, so it cannot tell the program type"
+                )
+                continue
+            if kind.prog_type == "struct_ops":
+                self.errors.append(
+                    f"{obj.origin}: {label}: struct_ops programs are loaded with the index "
+                    "of their member in the kernel's ops struct as attach type; not derived yet"
+                )
+                continue
+            self.need(_CMDS, "prog_load", "load", label, obj.origin)
+            self.need(_PROGS, kind.prog_type, "load", label, obj.origin)
+            if "USDT" in kind.flags:
+                # Loaded as a multi-uprobe where libbpf's probe passes, else with 0.
+                self.probe("uprobe_multi_link", obj.origin, [program.name])
+                self.needs.append(Need(_ATTACHS, "trace_uprobe_multi", "probe",
+                                       f"{label}: USDT as multi-uprobe", obj.origin,
+                                       "uprobe_multi_link"))  # fmt: skip
+            else:
+                attach = _attach_bit(kind.prog_type, kind.attach_type)
+                self.need(_ATTACHS, attach, "load", label, obj.origin)
+            if kind.attach_optional:
+                self.probe("exp_attach_type", obj.origin, [program.name])
+            if _PROBE_READ_HELPERS & _helpers(obj, program.code):
+                self.probe("probe_read_kernel", obj.origin, [program.name])
+            if kind.prog_type in ("kprobe", "tracepoint", "perf_event"):
+                self.notes.append(
+                    f"{obj.origin}: {label} attaches through perf_event_open(2), which no "
+                    "BPF token covers: the host's perf_event_paranoid and init-namespace "
+                    "capabilities decide whether it can attach"
+                )
+
+
+def derive(objects: Iterable[BPFObject], catalog: Catalog, table: SectionTable) -> Answer:
+    """The needs of ``objects`` for the kernel of ``catalog`` and libbpf ``table.release``.
+
+    Map types are named by the kernel's ``enum bpf_map_type``; a program, map or attach
+    type the kernel does not have becomes an error of the answer.
+    """
+    collector = _Collector(table)
+    if not catalog.supports_delegation:
+        collector.errors.append(
+            f"kernel {catalog.label} has no BPF token delegation (bpffs delegate_* options "
+            "came with Linux 6.9)"
+        )
+    names: list[str] = []
+    for obj in objects:
+        names.append(obj.origin)
+        collector.add(obj)
+    map_names = {name.value: name.name for name in reversed(catalog[_MAPS].names)}
+    needs: list[Need] = []
+    errors = list(collector.errors)
+    for need in collector.needs:
+        name = need.name
+        if need.kind is _MAPS and name.startswith("#"):
+            value = int(name[1:])
+            if value not in map_names:
+                errors.append(f"{need.origin}: {need.why}: map type {value} is not a map type "
+                              f"of kernel {catalog.label}")  # fmt: skip
+                continue
+            name = map_names[value]
+        elif catalog.has_btf and catalog[need.kind].lookup(name) is None:
+            errors.append(f"{need.origin}: {need.why}: {name!r} is not {_a(need.kind.noun)} of "
+                          f"kernel {catalog.label}")  # fmt: skip
+            continue
+        needs.append(Need(need.kind, name, need.role, need.why, need.origin, need.probe))
+    caps = {"CAP_BPF": "every use of the token (checked in its user namespace)"}
+    for need in needs:
+        if need.kind is not _PROGS or (need.role == "probe" and not _required(need)):
+            continue
+        for cap, types in (("CAP_PERFMON", READS_KERNEL), ("CAP_NET_ADMIN", NET_ADMIN_PROGS)):
+            if need.name in types:
+                caps.setdefault(cap, f"{need.name}: {need.why}")
+    effects = []
+    for probe, programs in collector.effects.items():
+        listed = ", ".join(dict.fromkeys(programs)) or "the object"
+        effects.append((probe, PROBES[probe].without.format(programs=listed)))
+    return Answer(table.release, catalog.label, tuple(names), tuple(needs), tuple(caps.items()),
+                  tuple(dict.fromkeys(collector.notes)), tuple(dict.fromkeys(errors)),
+                  tuple(effects))  # fmt: skip
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def load_objects(paths: list[str]) -> tuple[list[BPFObject], list[str]]:
+    """The BPF objects of files and directories, and the problems met on the way."""
+    from delegopts.derive.elfobj import find_objects, walk
+
+    objects: list[BPFObject] = []
+    problems: list[str] = []
+    for path in walk(paths):
+        try:
+            objects += find_objects(path)
+        except ObjectError as error:
+            # A file found in a directory may be anything: only a named one must be BPF.
+            if str(path) in paths or "no BPF object" not in str(error):
+                problems.append(str(error))
+        except OSError as error:
+            problems.append(f"{path}: cannot read: {error.strerror or error}")
+    return objects, problems
