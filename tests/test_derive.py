@@ -1,0 +1,296 @@
+"""``delegopts derive``: libbpf's section table, objects built with clang, real packages,
+and hostile files. The proof by loading through a real token is in test_derive_live.py."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from derivedata.build import build, embed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kernels import catalog
+
+from delegopts import parse
+from delegopts.catalog import OptionKind
+from delegopts.derive.elfobj import ObjectError, find_objects, read_object
+from delegopts.derive.needs import derive, load_objects
+from delegopts.derive.sections import SectionTable, releases
+
+TABLE = SectionTable.load("1.7.0")
+K618 = "6.18.44"
+
+
+def answer(path: Path, version: str = K618, *, optional: bool = False) -> str:
+    found = derive(find_objects(path), catalog(version), TABLE)
+    assert found.errors == ()
+    return str(parse(found.option_string(optional_probes=optional), catalog(version)))
+
+
+# -- the section table ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("release", "section", "expected"),
+    [
+        ("1.7.0", "xdp", ("xdp", "xdp", True)),
+        ("1.7.0", "xdp.frags", ("xdp", "xdp", False)),
+        ("1.7.0", "xdp/devmap", ("xdp", "xdp_devmap", False)),
+        ("1.7.0", "kprobe/do_sys_openat2", ("kprobe", None, False)),
+        ("1.7.0", "kprobe", ("kprobe", None, False)),
+        ("1.7.0", "kprobe.multi/vfs_*", ("kprobe", "trace_kprobe_multi", False)),
+        ("1.7.0", "kprobe.session/x", ("kprobe", "trace_kprobe_session", False)),
+        ("1.7.0", "usdt/lib:provider:name", ("kprobe", None, False)),
+        ("1.7.0", "tp_btf/sched_switch", ("tracing", "trace_raw_tp", False)),
+        ("1.7.0", "fentry/vfs_read", ("tracing", "trace_fentry", False)),
+        ("1.7.0", "fsession/vfs_read", ("tracing", "trace_fsession", False)),
+        ("1.7.0", "lsm/file_open", ("lsm", "lsm_mac", False)),
+        ("1.7.0", "lsm_cgroup/file_open", ("lsm", "lsm_cgroup", False)),
+        ("1.7.0", "struct_ops/cc_init", ("struct_ops", None, False)),
+        ("1.7.0", "tc/ingress", ("sched_cls", "tcx_ingress", False)),
+        ("1.7.0", "tc", ("sched_cls", None, False)),
+        ("1.7.0", "sk_reuseport/migrate",
+         ("sk_reuseport", "sk_reuseport_select_or_migrate", False)),
+        ("1.7.0", "sk_reuseport", ("sk_reuseport", "sk_reuseport_select", False)),
+        ("1.7.0", "cgroup/sock", ("cgroup_sock", "cgroup_inet_sock_create", True)),
+        ("1.7.0", "cgroup/sock_release", ("cgroup_sock", "cgroup_inet_sock_release", False)),
+        ("1.7.0", "cgroup_skb/egress", ("cgroup_skb", "cgroup_inet_egress", True)),
+        ("1.7.0", "socket", ("socket_filter", None, False)),
+        ("1.7.0", "tracepoint.s/syscalls/x", None),  # sleepable tracepoints came after 1.7
+        ("1.8-dev@f7081a6b", "tracepoint.s/syscalls/x", ("tracepoint", None, False)),
+        ("1.7.0", "fentry.multi/vfs_*", None),
+        ("1.8-dev@f7081a6b", "fentry.multi/vfs_*", ("tracing", "trace_fentry_multi", False)),
+        ("1.7.0", "kprobex", None),  # "kprobe+" needs the end or a '/'
+        ("1.7.0", "socket/x", None),  # a plain pattern matches only itself
+    ],
+)  # fmt: skip
+def test_section_names_map_as_libbpf_maps_them(
+    release: str, section: str, expected: tuple[str, str | None, bool] | None
+) -> None:
+    kind = SectionTable.load(release).match(section)
+    got = None if kind is None else (kind.prog_type, kind.attach_type, kind.attach_optional)
+    assert got == expected
+
+
+@pytest.mark.parametrize("release", releases())
+def test_every_name_in_the_table_is_a_kernel_name(release: str) -> None:
+    # 7.2.13 has every type libbpf's tables name: a typo in the table would show here.
+    names = catalog("7.2.13")
+    for kind in SectionTable.load(release).kinds:
+        assert names[OptionKind.PROGS].lookup(kind.prog_type), kind
+        if kind.attach_type is not None:
+            assert names[OptionKind.ATTACHS].lookup(kind.attach_type), kind
+
+
+# -- objects built with clang -----------------------------------------------------------
+XDP = ("delegate_cmds=map_create:prog_load:btf_load,delegate_maps=array,"
+       "delegate_progs=socket_filter:xdp:cgroup_sock,"
+       "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create:xdp")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("xdp_count", XDP),
+        ("cgroup_maps", "delegate_cmds=map_create:prog_load:btf_load,"
+         "delegate_maps=lru_hash:hash_of_maps:ringbuf,"
+         "delegate_progs=socket_filter:cgroup_skb:cgroup_sock,"
+         "delegate_attachs=cgroup_inet_ingress:cgroup_inet_egress:cgroup_inet_sock_create"),
+        ("socket_sock", "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:cgroup_sock,"
+         "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create"),
+        ("legacy_maps", "delegate_cmds=map_create:prog_load,delegate_maps=percpu_array,"
+         "delegate_progs=socket_filter:kprobe,delegate_attachs=cgroup_inet_ingress"),
+        ("tp_btf_kconfig", "delegate_cmds=map_create:prog_load:btf_load,delegate_maps=hash:array,"
+         "delegate_progs=socket_filter:kprobe:tracing,"
+         "delegate_attachs=cgroup_inet_ingress:trace_raw_tp"),
+        ("tcx_ingress", "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:sched_cls,"
+         "delegate_attachs=cgroup_inet_ingress:tcx_ingress"),
+    ],
+)  # fmt: skip
+def test_objects_built_with_clang(name: str, expected: str) -> None:
+    assert answer(build(name)) == expected
+
+
+def test_optional_probes_add_only_their_bits() -> None:
+    # __arg_ctx's probe loads a kprobe program; bpf_probe_read_kernel's a tracepoint one.
+    assert answer(build("tp_btf_kconfig"), optional=True) == (
+        "delegate_cmds=map_create:prog_load:btf_load,delegate_maps=hash:array,"
+        "delegate_progs=socket_filter:kprobe:tracepoint:tracing,"
+        "delegate_attachs=cgroup_inet_ingress:trace_raw_tp"
+    )
+
+
+def test_each_bit_says_who_needs_it() -> None:
+    found = derive(find_objects(build("cgroup_maps")), catalog(K618), TABLE)
+    why = {(n.kind, n.name, n.role, n.why) for n in found.needs}
+    assert (OptionKind.MAPS, "lru_hash", "load", "map outer.inner (inner)") in why
+    assert (OptionKind.MAPS, "hash_of_maps", "load", "map outer (btf)") in why
+    egress = "program egress (SEC 'cgroup_skb/egress')"
+    assert (OptionKind.ATTACHS, "cgroup_inet_egress", "load", egress) in why
+    assert found.roles(OptionKind.PROGS, "cgroup_sock") == {"probe"}
+    assert found.roles(OptionKind.CMDS, "btf_load") == {"btf", "probe"}
+    assert found.only_probe_or_btf(OptionKind.CMDS, "btf_load")
+    assert not found.only_probe_or_btf(OptionKind.MAPS, "ringbuf")
+    effects = dict(found.probe_effects)
+    assert "egress" in effects["exp_attach_type"]
+    # cgroup_skb needs no CAP_NET_ADMIN; libbpf's cgroup_sock probe does.
+    caps = dict(found.capabilities)
+    assert list(caps) == ["CAP_BPF", "CAP_NET_ADMIN"]
+    assert caps["CAP_NET_ADMIN"].startswith("cgroup_sock: libbpf's probe of")
+
+
+def test_both_byte_orders_give_one_answer() -> None:
+    big = derive(find_objects(build("xdp_count", "bpfeb")), catalog(K618), TABLE)
+    little = derive(find_objects(build("xdp_count", "bpfel")), catalog(K618), TABLE)
+    assert find_objects(build("xdp_count", "bpfeb"))[0].big_endian
+    assert big.option_string() == little.option_string()
+    assert any("byte order" in note for note in big.notes + little.notes)
+
+
+@pytest.mark.parametrize("kind", ["exe", "so"])
+def test_objects_embedded_in_programs_and_libraries(kind: str) -> None:
+    (found,) = find_objects(embed("xdp_count", kind))
+    assert "@0x" in found.origin
+    assert answer(embed("xdp_count", kind)) == XDP
+
+
+def test_a_type_the_kernel_lacks_is_an_error() -> None:
+    errors = derive(find_objects(build("fsession")), catalog(K618), TABLE).errors
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        "program around_read (SEC 'fsession/vfs_read'): 'trace_fsession' is not an attach "
+        "type of kernel 6.18.44"
+    )
+    assert answer(build("fsession"), "7.2.13") == (
+        "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:tracing,"
+        "delegate_attachs=cgroup_inet_ingress:trace_fsession"
+    )
+
+
+def test_a_kernel_without_delegation_is_an_error() -> None:
+    errors = derive(find_objects(build("xdp_count")), catalog("6.1.170"), TABLE).errors
+    assert errors[0] == (
+        "kernel 6.1.170 has no BPF token delegation (bpffs delegate_* options came with Linux 6.9)"
+    )
+
+
+def test_legacy_maps_get_an_answer_and_a_note() -> None:
+    found = derive(find_objects(build("legacy_maps")), catalog(K618), TABLE)
+    assert any("libbpf 1.0 and later refuse them" in note for note in found.notes)
+    assert "btf_load" not in found.option_string()  # built without -g: no .BTF
+
+
+def test_several_objects_union_into_one_answer() -> None:
+    objects = find_objects(build("socket_sock")) + find_objects(build("tcx_ingress"))
+    found = derive(objects, catalog(K618), TABLE)
+    assert str(parse(found.option_string(), catalog(K618))) == (
+        "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:sched_cls:cgroup_sock,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create:tcx_ingress"
+    )
+    origins = {n.origin for n in found.needs if n.name == "socket_filter"}
+    assert origins == {str(build("socket_sock")), str(build("tcx_ingress"))}
+
+
+# -- hostile and wrong files ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file, not a BPF object"),
+        (
+            b"hello world\n" * 10,
+            "not an ELF file, and no BPF object (ELF, e_machine 247) is embedded in it",
+        ),
+        (b"\x7fELF\x02\x01\x01" + bytes(57), "an ELF file but not a BPF one, and no BPF"),
+    ],
+)
+def test_files_without_objects_are_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "input"
+    path.write_bytes(content)
+    with pytest.raises(ObjectError, match=re.escape(message)):
+        find_objects(path)
+
+
+def test_a_directory_reports_only_named_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not BPF")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.o").write_bytes(build("socket_sock").read_bytes())
+    objects, problems = load_objects([str(tmp_path)])
+    assert [o.origin for o in objects] == [str(tmp_path / "sub" / "x.o")]
+    assert problems == []
+    _, problems = load_objects([str(tmp_path / "notes.txt")])
+    assert len(problems) == 1
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_corrupt_objects_give_an_error_or_an_answer(data: st.DataObject) -> None:
+    original = bytearray(build("cgroup_maps").read_bytes())
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(original) - 1))
+        original[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(64, len(original)))
+    try:
+        obj = read_object(bytes(original[:cut]), origin="mutant")
+        derive([obj], catalog(K618), TABLE)
+    except ObjectError:
+        pass
+
+
+# -- real objects: Debian's packages ----------------------------------------------------
+def _debian(name: str) -> Path:
+    from debian import package
+
+    return package(name)
+
+
+def test_opensnitch_modules() -> None:
+    tree = _debian("opensnitch-ebpf-modules") / "usr/lib/opensnitchd/ebpf"
+    objects, problems = load_objects([str(tree)])
+    assert problems == []
+    assert sorted(Path(o.origin).name for o in objects) == [
+        "opensnitch-dns.o", "opensnitch-procs.o", "opensnitch.o"]  # fmt: skip
+    found = derive(objects, catalog(K618), TABLE)
+    assert found.errors == ()
+    assert str(parse(found.option_string(), catalog(K618))) == (
+        "delegate_cmds=map_create:prog_load:btf_load,"
+        "delegate_maps=hash:perf_event_array:percpu_array,"
+        "delegate_progs=socket_filter:kprobe:tracepoint,delegate_attachs=cgroup_inet_ingress"
+    )
+    legacy = [n for n in found.notes if "legacy map definitions" in n]
+    assert len(legacy) == 3
+
+
+def libbpf_tools() -> list[Path]:
+    return sorted((_debian("libbpf-tools") / "usr/sbin").iterdir())
+
+
+def test_libbpf_tools_every_skeleton_is_found_and_derived() -> None:
+    tools = libbpf_tools()
+    digests = set()
+    for tool in tools:
+        (obj,) = find_objects(tool)  # one skeleton each
+        assert obj.origin.startswith(f"{tool}@0x")
+        digests.add(hashlib.sha256(repr(obj.sections).encode()).hexdigest())
+        found = derive([obj], catalog(K618), TABLE)
+        assert found.errors == (), tool
+        assert found.option_string().startswith("delegate_cmds=")
+    assert len(tools) >= 70
+    assert len(digests) >= 50  # tools of one family (ext4dist, xfsdist...) share one object
+
+
+def test_libbpf_tools_opensnoop() -> None:
+    tool = next(t for t in libbpf_tools() if t.name == "opensnoop-libbpf")
+    assert answer(tool) == (
+        "delegate_cmds=map_create:prog_load:btf_load,"
+        "delegate_maps=hash:array:percpu_array:ringbuf,"
+        "delegate_progs=socket_filter:tracepoint,delegate_attachs=cgroup_inet_ingress"
+    )
+
+
+def test_directory_of_libbpf_tools_unions_the_answers() -> None:
+    objects, problems = load_objects([str(_debian("libbpf-tools") / "usr/sbin")])
+    assert problems == []
+    found = derive(objects, catalog(K618), TABLE)
+    progs = found.bits()[OptionKind.PROGS]
+    assert set(progs) == {"socket_filter", "kprobe", "tracepoint", "perf_event",
+                          "raw_tracepoint", "tracing"}  # fmt: skip
