@@ -136,7 +136,7 @@ def test_each_bit_says_who_needs_it() -> None:
     # cgroup_skb needs no CAP_NET_ADMIN; libbpf's cgroup_sock probe does.
     caps = dict(found.capabilities)
     assert list(caps) == ["CAP_BPF", "CAP_NET_ADMIN"]
-    assert caps["CAP_NET_ADMIN"].startswith("cgroup_sock: libbpf's probe of")
+    assert caps["CAP_NET_ADMIN"].startswith("cgroup_sock programs (libbpf's probe of")
 
 
 def test_both_byte_orders_give_one_answer() -> None:

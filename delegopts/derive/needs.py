@@ -183,6 +183,7 @@ class _Collector:
         self.notes: list[str] = []
         self.errors: list[str] = []
         self.effects: dict[str, list[str]] = {}
+        self.perf: dict[str, list[str]] = {}  # program type -> programs attached by perf
 
     def need(self, kind: OptionKind, name: str, role: str, why: str, origin: str) -> None:
         self.needs.append(Need(kind, name, role, why, origin))
@@ -265,11 +266,7 @@ class _Collector:
             if _PROBE_READ_HELPERS & _helpers(obj, program.code):
                 self.probe("probe_read_kernel", obj.origin, [program.name])
             if kind.prog_type in ("kprobe", "tracepoint", "perf_event"):
-                self.notes.append(
-                    f"{obj.origin}: {label} attaches through perf_event_open(2), which no "
-                    "BPF token covers: the host's perf_event_paranoid and init-namespace "
-                    "capabilities decide whether it can attach"
-                )
+                self.perf.setdefault(kind.prog_type, []).append(program.name)
 
 
 def derive(objects: Iterable[BPFObject], catalog: Catalog, table: SectionTable) -> Answer:
@@ -305,13 +302,20 @@ def derive(objects: Iterable[BPFObject], catalog: Catalog, table: SectionTable) 
                           f"kernel {catalog.label}")  # fmt: skip
             continue
         needs.append(Need(need.kind, name, need.role, need.why, need.origin, need.probe))
-    caps = {"CAP_BPF": "every use of the token (checked in its user namespace)"}
+    caps = {"CAP_BPF": "every use of the token"}
     for need in needs:
         if need.kind is not _PROGS or (need.role == "probe" and not _required(need)):
             continue
         for cap, types in (("CAP_PERFMON", READS_KERNEL), ("CAP_NET_ADMIN", NET_ADMIN_PROGS)):
             if need.name in types:
-                caps.setdefault(cap, f"{need.name}: {need.why}")
+                caps.setdefault(cap, f"{need.name} programs ({need.why})")
+    for prog_type, programs in collector.perf.items():
+        collector.notes.append(
+            f"{prog_type} programs ({len(programs)}: {', '.join(programs[:3])}"
+            f"{', ...' if len(programs) > 3 else ''}) attach through perf_event_open(2), "
+            "which no BPF token covers: the host's perf_event_paranoid and capabilities in "
+            "the initial user namespace decide whether they can attach"
+        )
     effects = []
     for probe, programs in collector.effects.items():
         listed = ", ".join(dict.fromkeys(programs)) or "the object"
