@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "run"]
 
-_COMMANDS = ("format", "check", "rules", "show", "explain", "diff", "btf", "names")
+_COMMANDS = ("format", "check", "rules", "show", "explain", "diff", "btf", "names", "derive")
 
 _EPILOG = """\
 examples:

@@ -1,0 +1,90 @@
+"""``delegopts derive``: the delegate options a BPF application needs, from its objects."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
+
+_EXAMPLES = """\
+examples:
+  $ delegopts derive /usr/sbin/opensnoop-libbpf        # a libbpf skeleton inside a program
+  $ delegopts derive app.bpf.o other.bpf.o              # several objects: one answer
+  $ delegopts derive --to systemd /usr/lib/myapp/       # every object under a directory
+  $ delegopts derive --json app.bpf.o
+
+Reads BPF ELF objects (either byte order), and objects embedded in executables and
+shared libraries, and prints the delegate options a BPF token needs for libbpf to load
+them on the target kernel, with who needs each bit. libbpf creates the token itself
+from LIBBPF_BPF_TOKEN_PATH (default /sys/fs/bpf) and runs its feature probes through
+it: bits only those probes use are labelled, and optional ones are left out unless
+--with-optional-probes is given.
+
+--to: kernel (the option string and why each bit), systemd (PrivateBPF=/BPFDelegate*=),
+incus (security.bpffs.delegate_* keys), json (every bit with every need).
+"""
+
+
+def register(commands: Any) -> None:
+    from delegopts.derive.sections import DEFAULT_RELEASE, releases
+
+    parser = commands.add_parser(
+        "derive",
+        help="the delegate options a BPF application needs, read from its compiled objects",
+        description="Read compiled BPF objects and print the delegate options a BPF token "
+        "needs for libbpf to load them, bit by bit with who needs it.",
+        epilog=_EXAMPLES,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="objects, programs, directories")
+    parser.add_argument(
+        "--to", choices=("kernel", "systemd", "incus", "json"), default="kernel",
+        help="the output form",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="the same as --to json")
+    parser.add_argument(
+        "--libbpf", choices=releases(), default=DEFAULT_RELEASE, metavar="RELEASE",
+        help=f"the libbpf release whose section table applies ({', '.join(releases())}; "
+        f"default {DEFAULT_RELEASE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--with-optional-probes", action="store_true",
+        help="also delegate what libbpf's optional feature probes use",
+    )  # fmt: skip
+    add_target(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    from delegopts.derive.needs import derive, load_objects
+    from delegopts.derive.report import canonical, printable, text_lines, to_json
+    from delegopts.derive.sections import SectionTable
+
+    catalog = catalog_for(args, io)
+    objects, problems = load_objects(args.paths)
+    for problem in problems:
+        io.err.write(f"delegopts derive: {printable(problem)}\n")
+    if not objects:
+        io.err.write("delegopts derive: no BPF object found\n")
+        return ExitStatus.UNREADABLE
+    answer = derive(objects, catalog, SectionTable.load(args.libbpf))
+    to = "json" if args.json else args.to
+    optional = args.with_optional_probes
+    if to == "json":
+        dump_json({"schema": JSON_SCHEMA, **to_json(answer, catalog)}, io)
+    elif to in ("systemd", "incus"):
+        from delegopts.formats.incus import to_incus
+        from delegopts.formats.systemd import to_systemd
+        from delegopts.semantics import parse
+
+        options = parse(canonical(answer, catalog, optional_probes=optional), catalog)
+        lines, lost = (to_systemd if to == "systemd" else to_incus)(options)
+        io.out.write("".join(f"{line}\n" for line in lines))
+        for item in lost:
+            io.err.write(f"warning: {to} cannot express {item}\n")
+    else:
+        lines = text_lines(answer, catalog, optional_probes=optional)
+        io.out.write("".join(f"{line}\n" for line in lines))
+    for error in answer.errors:
+        io.err.write(f"error: {printable(error)}\n")
+    return ExitStatus.INVALID if answer.errors or problems else ExitStatus.OK

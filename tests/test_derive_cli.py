@@ -1,0 +1,110 @@
+"""``delegopts derive`` run in-process: output forms, exit statuses, hostile names."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from derivedata.build import build
+from kernels import names_btf
+
+from delegopts.cli import main
+
+
+@pytest.fixture
+def btf(tmp_path: Path) -> str:
+    """``--btf`` and the file: the names of 6.18.44, labelled by the file's name."""
+    path = tmp_path / "6.18.44.btf"
+    path.write_bytes(names_btf("6.18.44"))
+    return str(path)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_text_names_each_bit_and_why(btf: str) -> None:
+    status, out, err = run("derive", "--btf", btf, str(build("xdp_count")))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == (
+        "delegate_cmds=map_create:prog_load:btf_load,delegate_maps=array,"
+        "delegate_progs=socket_filter:xdp:cgroup_sock,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create:xdp"
+    )
+    assert lines[1] == f"for libbpf 1.7.0 on kernel {btf}, from 1 object"
+    assert "    array  map counts (btf), map .bss (internal), probe: global_data" in lines
+    assert "    xdp                      program count_packets (SEC 'xdp')" in lines
+    assert any(line.startswith("    exp_attach_type: libbpf loads count_packets") for line in lines)
+    assert "    CAP_NET_ADMIN for xdp programs (program count_packets (SEC 'xdp'))" in lines
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("systemd", ["PrivateBPF=yes", "PrivateUsers=yes",
+                     "BPFDelegateCommands=BPFProgLoad,BPFBtfLoad",
+                     "BPFDelegatePrograms=BPFProgTypeSocketFilter,BPFProgTypeCgroupSock",
+                     "BPFDelegateAttachments=BPFCgroupInetIngress,BPFCgroupInetSockCreate"]),
+        ("incus", ["security.bpffs.delegate_cmds=prog_load,btf_load",
+                   "security.bpffs.delegate_progs=socket_filter,cgroup_sock",
+                   "security.bpffs.delegate_attachs=cgroup_inet_ingress,cgroup_inet_sock_create"]),
+    ],
+)  # fmt: skip
+def test_other_forms(btf: str, form: str, expected: list[str]) -> None:
+    status, out, err = run("derive", "--btf", btf, "--to", form, str(build("socket_sock")))
+    assert (status, err) == (0, "")
+    assert out.splitlines() == expected
+
+
+def test_json_lists_every_need(btf: str) -> None:
+    status, out, _ = run("derive", "--btf", btf, "--json", str(build("cgroup_maps")))
+    assert status == 0
+    value = json.loads(out)
+    assert value["schema"] == 1
+    assert value["libbpf"] == "1.7.0"
+    assert value["options"].startswith("delegate_cmds=map_create:prog_load:btf_load,")
+    assert "kprobe" in value["options_with_optional_probes"]
+    assert value["bits"]["delegate_maps"]["ringbuf"] == [
+        {"role": "load", "why": "map events (btf)", "object": str(build("cgroup_maps")),
+         "probe": None}]  # fmt: skip
+    probe = next(p for p in value["probes"] if p["name"] == "exp_attach_type")
+    assert probe["required"] is True
+    assert {"option": "delegate_progs", "name": "cgroup_sock"} in probe["bits"]
+
+
+def test_optional_probes_on_request(btf: str) -> None:
+    _, out, _ = run("derive", "--btf", btf, "--with-optional-probes", str(build("socket_sock")))
+    assert out.splitlines()[0] == (
+        "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:kprobe:cgroup_sock,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create"
+    )
+    assert "left out" not in out
+
+
+def test_errors_and_exit_statuses(btf: str, tmp_path: Path) -> None:
+    status, out, err = run("derive", "--btf", btf, str(build("fsession")))
+    assert status == 1
+    assert f"'trace_fsession' is not an attach type of kernel {btf}" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    status, out, err = run("derive", "--btf", btf, str(text))
+    assert (status, out) == (3, "")
+    assert err.endswith("no BPF object found\n")
+    status, _, err = run("derive", "--btf", btf, str(tmp_path / "missing.o"))
+    assert status == 3
+
+
+def test_hostile_names_are_escaped(btf: str, tmp_path: Path) -> None:
+    # A program and section name with a terminal escape: shown escaped, never raw.
+    data = build("socket_sock").read_bytes().replace(b"accept_all", b"\x1b[2Jevil!!")
+    path = tmp_path / "hostile.o"
+    path.write_bytes(data)
+    status, out, err = run("derive", "--btf", btf, str(path))
+    assert status == 0, err
+    assert "\x1b" not in out + err
+    assert "\\x1b[2Jevil!!" in out
