@@ -139,6 +139,17 @@ def test_each_bit_says_who_needs_it() -> None:
     assert caps["CAP_NET_ADMIN"].startswith("cgroup_sock programs (libbpf's probe of")
 
 
+def test_maps_the_kernel_creates_only_with_btf_make_btf_load_the_loads_own() -> None:
+    found = derive(find_objects(build("spin_lock")), catalog(K618), TABLE)
+    assert found.roles(OptionKind.CMDS, "btf_load") == {"load", "btf", "probe"}
+    assert not found.only_probe_or_btf(OptionKind.CMDS, "btf_load")
+    whys = [n.why for n in found.needs if n.name == "btf_load" and n.role == "load"]
+    assert whys == ["map locked (its value holds bpf_spin_lock: created only with BTF)"]
+    # Without such a map, btf_load stays labelled BTF-only.
+    plain = derive(find_objects(build("xdp_count")), catalog(K618), TABLE)
+    assert plain.only_probe_or_btf(OptionKind.CMDS, "btf_load")
+
+
 def test_both_byte_orders_give_one_answer() -> None:
     big = derive(find_objects(build("xdp_count", "bpfeb")), catalog(K618), TABLE)
     little = derive(find_objects(build("xdp_count", "bpfel")), catalog(K618), TABLE)

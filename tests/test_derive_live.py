@@ -122,7 +122,7 @@ def _report(proofs: list[Proof]) -> str:
 
 
 @pytest.mark.parametrize("name", ["xdp_count", "cgroup_maps", "socket_sock", "tp_btf_kconfig",
-                                  "tcx_ingress"])  # fmt: skip
+                                  "tcx_ingress", "spin_lock"])  # fmt: skip
 def test_objects_built_here_load_with_exactly_the_derived_options(
     name: str, loader: list[str], running: Catalog
 ) -> None:
@@ -143,6 +143,16 @@ def test_xdp_attach_type_depends_on_libbpf_probe(loader: list[str], running: Cat
     proof = prove(obj, path, loader, running)
     assert proof.removed["delegate_progs=cgroup_sock"] is True
     assert proof.removed["delegate_attachs=xdp"] is False
+
+
+def test_btf_load_is_needed_for_a_spin_lock_only(loader: list[str], running: Catalog) -> None:
+    # libbpf drops the object's BTF silently when btf_load is refused: most objects still
+    # load, a map holding a bpf_spin_lock does not.
+    for name, loads_without in (("spin_lock", False), ("xdp_count", True)):
+        path = build(name)
+        (obj,) = find_objects(path)
+        proof = prove(obj, path, loader, running)
+        assert proof.removed["delegate_cmds=btf_load"] is loads_without, name
 
 
 def test_legacy_map_sections_are_refused_by_libbpf_1(loader: list[str]) -> None:

@@ -27,10 +27,18 @@ __all__ = ["ARRAY", "STRUCT_OPS", "MapDef", "maps_of", "object_btf"]
 
 #: ``enum bpf_map_type`` values are UAPI: the same on every kernel.
 ARRAY, STRUCT_OPS = 2, 26
-_PTR, _ARRAY, _STRUCT, _TYPEDEF, _VOLATILE, _CONST, _RESTRICT = 2, 3, 4, 8, 9, 10, 11
+_PTR, _ARRAY, _STRUCT, _UNION, _TYPEDEF, _VOLATILE, _CONST, _RESTRICT = 2, 3, 4, 5, 8, 9, 10, 11
 _VAR, _DATASEC, _TYPE_TAG = 14, 15, 18
 _MODIFIERS = {_TYPEDEF, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG}
 _INTERNAL = (".data", ".rodata", ".bss")
+
+
+#: Value fields the kernel manages: a map holding one is created only with its BTF
+#: (``btf_parse_fields()`` in kernel/bpf/btf.c); type tags mark kernel pointers.
+SPECIAL_STRUCTS = frozenset({"bpf_spin_lock", "bpf_res_spin_lock", "bpf_timer", "bpf_wq",
+                             "bpf_task_work", "bpf_list_head", "bpf_list_node", "bpf_rb_root",
+                             "bpf_rb_node", "bpf_refcount"})  # fmt: skip
+SPECIAL_TAGS = frozenset({"kptr", "kptr_untrusted", "percpu_kptr", "uptr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +46,14 @@ class MapDef:
     """One map: its name, type value, and how libbpf knows it.
 
     ``source`` is ``btf`` (``.maps``), ``inner`` (a map-in-map's inner template),
-    ``internal`` (global data), ``kconfig``, ``struct_ops`` or ``legacy``.
+    ``internal`` (global data), ``kconfig``, ``struct_ops`` or ``legacy``. ``fields``
+    names the kernel-managed fields of its value (``bpf_spin_lock``, ``kptr``...).
     """
 
     name: str
     type: int
     source: str
+    fields: tuple[str, ...] = ()
 
 
 def object_btf(obj: BPFObject) -> BTF | None:
@@ -91,6 +101,46 @@ class _Types:
                 return result
         return []
 
+    def special(self, type_id: int) -> tuple[str, ...]:
+        """Kernel-managed fields anywhere in a type, found breadth-first (bounded)."""
+        found: dict[str, None] = {}
+        queue, seen = [type_id], set()
+        while queue and len(seen) < 4096:
+            current = queue.pop()
+            record = self.records.get(current)
+            if record is None or current in seen:
+                continue
+            seen.add(current)
+            words = self.btf.words(record)
+            name = self.btf.string(record.name_off)
+            if record.kind == _TYPE_TAG and name in SPECIAL_TAGS:
+                found[name] = None
+            if record.kind == _STRUCT and name in SPECIAL_STRUCTS:
+                found[name] = None
+            elif record.kind in (_STRUCT, _UNION):
+                queue += [words[i + 1] for i in range(1, len(words), 3)]
+            elif record.kind == _ARRAY:
+                queue.append(words[1])
+            elif record.kind in _MODIFIERS or (record.kind == _PTR and words[0]):
+                queue.append(words[0])
+            elif record.kind == _DATASEC:
+                queue += [words[i] for i in range(1, len(words), 3)]
+            elif record.kind == _VAR:
+                queue.append(words[0])
+        return tuple(found)
+
+    def value_of(self, struct_id: int) -> int | None:
+        """The type a ``.maps`` struct's ``value`` member points to."""
+        record = self.resolve(struct_id)
+        if record is None or record.kind != _STRUCT:
+            return None
+        for member, type_id in self.members(record):
+            if member == "value":
+                pointer = self.resolve(type_id)
+                if pointer is not None and pointer.kind == _PTR:
+                    return self.btf.words(pointer)[0]
+        return None
+
     def map_type(self, struct_id: int) -> tuple[int | None, int | None]:
         """(map type, inner map struct id) of a ``.maps`` variable's struct."""
         record = self.resolve(struct_id)
@@ -132,7 +182,9 @@ def maps_of(obj: BPFObject, btf: BTF | None) -> list[MapDef]:
                     inner_value, _ = types.map_type(inner)
                     if inner_value is not None:
                         found.append(MapDef(f"{name}.inner", inner_value, "inner"))
-                found.append(MapDef(name, value, "btf"))
+                held = types.value_of(var_type)
+                fields = types.special(held) if held is not None else ()
+                found.append(MapDef(name, value, "btf", fields))
         if types is not None:
             if types.datasec(".kconfig"):
                 found.append(MapDef(".kconfig", ARRAY, "kconfig"))
@@ -148,10 +200,19 @@ def maps_of(obj: BPFObject, btf: BTF | None) -> list[MapDef]:
             section.name == base or section.name.startswith(base + ".") for base in _INTERNAL
         ):
             if section.type in (SHT_PROGBITS, SHT_NOBITS):
-                found.append(MapDef(section.name, ARRAY, "internal"))
+                fields = () if types is None else _datasec_fields(types, section.name)
+                found.append(MapDef(section.name, ARRAY, "internal", fields))
         elif section.name == "maps" or section.name.startswith("maps/"):
             found += _legacy(obj, section.index, section.name, section.data)
     return found
+
+
+def _datasec_fields(types: _Types, name: str) -> tuple[str, ...]:
+    """Kernel-managed fields of the global variables of one data section."""
+    fields: dict[str, None] = {}
+    for _, type_id in types.datasec(name):
+        fields.update(dict.fromkeys(types.special(type_id)))
+    return tuple(fields)
 
 
 def _legacy(obj: BPFObject, index: int, name: str, data: bytes) -> list[MapDef]:

@@ -231,6 +231,12 @@ class _Collector:
             )
         for found in maps:
             self.need(_CMDS, "map_create", "load", f"map {found.name}", obj.origin)
+            if found.fields:
+                # The kernel refuses these maps without BTF: btf_load is the load's own.
+                held = ", ".join(found.fields)
+                self.need(_CMDS, "btf_load", "load",
+                          f"map {found.name} (its value holds {held}: created only with BTF)",
+                          obj.origin)  # fmt: skip
             self.need(_MAPS, f"#{found.type}", "load", f"map {found.name} ({found.source})",
                       obj.origin)  # fmt: skip
 
