@@ -104,7 +104,7 @@ class _Types:
     def special(self, type_id: int) -> tuple[str, ...]:
         """Kernel-managed fields anywhere in a type, found breadth-first (bounded)."""
         found: dict[str, None] = {}
-        queue, seen = [type_id], set()
+        queue, seen = [type_id], set[int]()
         while queue and len(seen) < 4096:
             current = queue.pop()
             record = self.records.get(current)
