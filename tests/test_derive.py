@@ -150,6 +150,30 @@ def test_maps_the_kernel_creates_only_with_btf_make_btf_load_the_loads_own() -> 
     assert plain.only_probe_or_btf(OptionKind.CMDS, "btf_load")
 
 
+def test_struct_ops_members_index_the_attach_types() -> None:
+    # tcp_congestion_ops of 6.18.44: ssthresh is member 0, cong_avoid 1, undo_cwnd 8.
+    from kernels import raw_btf
+
+    from delegopts.btf import BTF
+
+    kernel = BTF.from_bytes(raw_btf(K618))
+    found = derive(find_objects(build("tcp_cc")), catalog(K618), TABLE, kernel)
+    assert found.errors == ()
+    assert str(parse(found.option_string(), catalog(K618))) == (
+        "delegate_cmds=map_create:prog_load:btf_load,delegate_maps=struct_ops,"
+        "delegate_progs=socket_filter:struct_ops,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_egress:cgroup_inet4_bind"
+    )
+    why = {n.name: n.why for n in found.needs if n.kind is OptionKind.ATTACHS}
+    assert why["cgroup_inet4_bind"] == (
+        "program dlg_undo_cwnd (SEC 'struct_ops/dlg_undo_cwnd'), member undo_cwnd of struct "
+        "tcp_congestion_ops in map delegopts_cc"
+    )
+    without = derive(find_objects(build("tcp_cc")), catalog(K618), TABLE)
+    assert len(without.errors) == 3
+    assert "needs the kernel's complete BTF" in without.errors[0]
+
+
 def test_both_byte_orders_give_one_answer() -> None:
     big = derive(find_objects(build("xdp_count", "bpfeb")), catalog(K618), TABLE)
     little = derive(find_objects(build("xdp_count", "bpfel")), catalog(K618), TABLE)

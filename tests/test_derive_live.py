@@ -27,6 +27,7 @@ from derivedata.build import build
 from derivedata.token_load import load
 
 from delegopts import Catalog
+from delegopts.btf import BTF
 from delegopts.catalog import OptionKind
 from delegopts.derive.elfobj import BPFObject, find_objects
 from delegopts.derive.needs import Answer, derive
@@ -93,7 +94,7 @@ def prove(obj: BPFObject, path: Path, loader: list[str], catalog: Catalog) -> Pr
     proof = Proof(obj.origin, load(ANY, command)[0])
     if not proof.any_loads:
         return proof
-    answer = derive([obj], catalog, TABLE)
+    answer = derive([obj], catalog, TABLE, BTF.from_file("/sys/kernel/btf/vmlinux"))
     assert answer.errors == ()
     proof.options = answer.option_string()
     loaded, _, stderr = load(proof.options, command)
@@ -122,7 +123,7 @@ def _report(proofs: list[Proof]) -> str:
 
 
 @pytest.mark.parametrize("name", ["xdp_count", "cgroup_maps", "socket_sock", "tp_btf_kconfig",
-                                  "tcx_ingress", "spin_lock"])  # fmt: skip
+                                  "tcx_ingress", "spin_lock", "tcp_cc"])  # fmt: skip
 def test_objects_built_here_load_with_exactly_the_derived_options(
     name: str, loader: list[str], running: Catalog
 ) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
+
+if TYPE_CHECKING:
+    from delegopts.btf import BTF
 
 _EXAMPLES = """\
 examples:
@@ -67,7 +70,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if not objects:
         io.err.write("delegopts derive: no BPF object found\n")
         return ExitStatus.UNREADABLE
-    answer = derive(objects, catalog, SectionTable.load(args.libbpf))
+    struct_ops = any(p.section.startswith("struct_ops") for o in objects for p in o.programs)
+    kernel_btf = _kernel_btf(args) if struct_ops else None
+    answer = derive(objects, catalog, SectionTable.load(args.libbpf), kernel_btf)
     to = "json" if args.json else args.to
     optional = args.with_optional_probes
     if to == "json":
@@ -88,3 +93,18 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for error in answer.errors:
         io.err.write(f"error: {printable(error)}\n")
     return ExitStatus.INVALID if answer.errors or problems else ExitStatus.OK
+
+
+def _kernel_btf(args: argparse.Namespace) -> BTF | None:
+    """The target kernel's complete BTF, where there is one (not for shipped snapshots)."""
+    import os
+
+    from delegopts import sources
+
+    if args.btf:
+        return sources.load_btf(args.btf)[0]
+    if args.kernel_release:
+        return sources.load_btf(sources.release_source(args.kernel_release))[0]
+    if not args.kernel and os.path.exists(sources.RUNNING_KERNEL_BTF):
+        return sources.load_btf(sources.RUNNING_KERNEL_BTF)[0]
+    return None

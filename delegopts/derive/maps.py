@@ -23,7 +23,7 @@ from delegopts.btf import BTF, TypeRecord
 from delegopts.derive.elfobj import SHT_NOBITS, SHT_PROGBITS, BPFObject, ObjectError
 from delegopts.errors import BTFError
 
-__all__ = ["ARRAY", "STRUCT_OPS", "MapDef", "maps_of", "object_btf"]
+__all__ = ["ARRAY", "STRUCT_OPS", "MapDef", "Slot", "maps_of", "object_btf", "struct_ops_slots"]
 
 #: ``enum bpf_map_type`` values are UAPI: the same on every kernel.
 ARRAY, STRUCT_OPS = 2, 26
@@ -90,6 +90,10 @@ class _Types:
 
     def datasec(self, name: str) -> list[tuple[str, int]]:
         """(variable name, variable type id) of the DATASEC called ``name``."""
+        return [(var, type_id) for var, type_id, _ in self.variables(name)]
+
+    def variables(self, name: str) -> list[tuple[str, int, int]]:
+        """(name, type id, offset in the section) of the variables of DATASEC ``name``."""
         for record in self.records.values():
             if record.kind == _DATASEC and self.btf.string(record.name_off) == name:
                 words = self.btf.words(record)[1:]
@@ -97,7 +101,8 @@ class _Types:
                 for i in range(0, len(words), 3):
                     var = self.records.get(words[i])
                     if var is not None and var.kind == _VAR:
-                        result.append((self.btf.string(var.name_off), self.btf.words(var)[0]))
+                        result.append((self.btf.string(var.name_off), self.btf.words(var)[0],
+                                       words[i + 1]))  # fmt: skip
                 return result
         return []
 
@@ -232,3 +237,41 @@ def _legacy(obj: BPFObject, index: int, name: str, data: bytes) -> list[MapDef]:
         (value,) = struct.unpack_from(obj.byte_order + "I", data, offset)
         found.append(MapDef(symbol, value, "legacy"))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a struct_ops map puts a program: map, ops struct (as the kernel names it), member."""
+
+    map: str
+    struct: str
+    member: str
+
+
+def struct_ops_slots(obj: BPFObject, btf: BTF | None) -> dict[str, Slot]:
+    """Program name -> its :class:`Slot`, from the relocations of ``.struct_ops`` sections.
+
+    libbpf matches the kernel's struct by the object's type name without a ``___flavor``
+    suffix, and each member by name (``bpf_map__init_kern_struct_ops``).
+    """
+    slots: dict[str, Slot] = {}
+    if btf is None:
+        return slots
+    types = _Types(btf)
+    for section in obj.sections:
+        if section.name.lstrip("?") not in (".struct_ops", ".struct_ops.link"):
+            continue
+        variables = types.variables(section.name)
+        for offset, symbol, _ in obj.relocated.get(section.index, ()):
+            for var, type_id, start in variables:
+                record = types.resolve(type_id)
+                if record is None or record.kind != _STRUCT or offset < start:
+                    continue
+                words = btf.words(record)
+                if offset >= start + words[0]:
+                    continue
+                for i in range(1, len(words), 3):
+                    if start + (words[i + 2] & 0xFFFFFF) // 8 == offset:
+                        struct = btf.string(record.name_off).split("___")[0]
+                        slots[symbol] = Slot(var, struct, btf.string(words[i]))
+    return slots

@@ -23,9 +23,10 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from delegopts.btf import BTF
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.derive.elfobj import BPFObject, ObjectError
-from delegopts.derive.maps import MapDef, maps_of, object_btf
+from delegopts.derive.maps import MapDef, Slot, maps_of, object_btf, struct_ops_slots
 from delegopts.derive.sections import SectionTable
 from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
 
@@ -177,8 +178,10 @@ def _helpers(obj: BPFObject, code: bytes) -> set[int]:
 
 
 class _Collector:
-    def __init__(self, table: SectionTable) -> None:
+    def __init__(self, table: SectionTable, kernel_btf: BTF | None) -> None:
         self.table = table
+        self.kernel_btf = kernel_btf
+        self.slots: dict[str, Slot] = {}
         self.needs: list[Need] = []
         self.notes: list[str] = []
         self.errors: list[str] = []
@@ -198,6 +201,7 @@ class _Collector:
     def add(self, obj: BPFObject) -> None:
         btf = object_btf(obj)
         maps = maps_of(obj, btf)
+        self.slots = struct_ops_slots(obj, btf)
         origin = obj.origin
         self._maps(obj, maps)
         if btf is not None:
@@ -221,6 +225,28 @@ class _Collector:
                 f"{origin}: its byte order is not this machine's: libbpf loads it only on a "
                 "machine of its own byte order"
             )
+
+    def _struct_ops(self, obj: BPFObject, name: str, label: str) -> None:
+        """A struct_ops program's attach type is its member's index in the kernel's struct."""
+        slot = self.slots.get(name)
+        if slot is None:
+            self.errors.append(f"{obj.origin}: {label}: no struct_ops map uses it, and libbpf "
+                               "refuses to load such a program")  # fmt: skip
+            return
+        where = f"{label}, member {slot.member} of struct {slot.struct} in map {slot.map}"
+        members = None if self.kernel_btf is None else self.kernel_btf.struct_members(slot.struct)
+        if members is None or slot.member not in members:
+            self.errors.append(
+                f"{obj.origin}: {where}: its attach type is the member's index in the "
+                f"kernel's struct {slot.struct}, "
+                + ("which needs the kernel's complete BTF (--btf, or the running kernel; "
+                   "shipped snapshots hold only the enums)" if self.kernel_btf is None
+                   else "which this kernel does not have")
+            )  # fmt: skip
+            return
+        self.need(_CMDS, "prog_load", "load", where, obj.origin)
+        self.need(_PROGS, "struct_ops", "load", where, obj.origin)
+        self.need(_ATTACHS, f"#{members.index(slot.member)}", "load", where, obj.origin)
 
     def _maps(self, obj: BPFObject, maps: list[MapDef]) -> None:
         if any(m.source == "legacy" for m in maps):
@@ -251,10 +277,7 @@ class _Collector:
                 )
                 continue
             if kind.prog_type == "struct_ops":
-                self.errors.append(
-                    f"{obj.origin}: {label}: struct_ops programs are loaded with the index "
-                    "of their member in the kernel's ops struct as attach type; not derived yet"
-                )
+                self._struct_ops(obj, program.name, label)
                 continue
             self.need(_CMDS, "prog_load", "load", label, obj.origin)
             self.need(_PROGS, kind.prog_type, "load", label, obj.origin)
@@ -275,13 +298,19 @@ class _Collector:
                 self.perf.setdefault(kind.prog_type, []).append(program.name)
 
 
-def derive(objects: Iterable[BPFObject], catalog: Catalog, table: SectionTable) -> Answer:
+def derive(
+    objects: Iterable[BPFObject],
+    catalog: Catalog,
+    table: SectionTable,
+    kernel_btf: BTF | None = None,
+) -> Answer:
     """The needs of ``objects`` for the kernel of ``catalog`` and libbpf ``table.release``.
 
     Map types are named by the kernel's ``enum bpf_map_type``; a program, map or attach
-    type the kernel does not have becomes an error of the answer.
+    type the kernel does not have becomes an error of the answer. struct_ops programs
+    need ``kernel_btf``, the kernel's complete BTF, for their members' indices.
     """
-    collector = _Collector(table)
+    collector = _Collector(table, kernel_btf)
     if not catalog.supports_delegation:
         collector.errors.append(
             f"kernel {catalog.label} has no BPF token delegation (bpffs delegate_* options "
@@ -291,18 +320,23 @@ def derive(objects: Iterable[BPFObject], catalog: Catalog, table: SectionTable) 
     for obj in objects:
         names.append(obj.origin)
         collector.add(obj)
-    map_names = {name.value: name.name for name in reversed(catalog[_MAPS].names)}
+    numbered = {kind: {n.value: n.name for n in reversed(catalog[kind].names) if n.fits}
+                for kind in (_MAPS, _ATTACHS)}  # fmt: skip
+    guard = catalog[_ATTACHS].guard
+    if guard is not None:  # bpf_token_allow_prog_type() refuses attach types past the guard
+        numbered[_ATTACHS] = {v: n for v, n in numbered[_ATTACHS].items() if v < guard}
     needs: list[Need] = []
     errors = list(collector.errors)
     for need in collector.needs:
         name = need.name
-        if need.kind is _MAPS and name.startswith("#"):
+        if name.startswith("#"):  # a number: named by the kernel's enum
             value = int(name[1:])
-            if value not in map_names:
-                errors.append(f"{need.origin}: {need.why}: map type {value} is not a map type "
-                              f"of kernel {catalog.label}")  # fmt: skip
+            named = numbered[need.kind].get(value)
+            if named is None:
+                errors.append(f"{need.origin}: {need.why}: {value} is not {_a(need.kind.noun)} "
+                              f"of kernel {catalog.label}, so no token can allow it")  # fmt: skip
                 continue
-            name = map_names[value]
+            name = named
         elif catalog.has_btf and catalog[need.kind].lookup(name) is None:
             errors.append(f"{need.origin}: {need.why}: {name!r} is not {_a(need.kind.noun)} of "
                           f"kernel {catalog.label}")  # fmt: skip
