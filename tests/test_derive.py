@@ -209,6 +209,18 @@ def test_a_kernel_without_delegation_is_an_error() -> None:
     )
 
 
+def test_programs_without_autoload_are_left_out() -> None:
+    found = derive(find_objects(build("autoload_off")), catalog(K618), TABLE)
+    assert answer(build("autoload_off")) == (
+        "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter,"
+        "delegate_attachs=cgroup_inet_ingress"
+    )
+    assert [n for n in found.notes if "autoload" in n] == [
+        f"{build('autoload_off')}: program maybe (SEC '?kprobe/do_nanosleep') is not loaded "
+        "unless the application turns its autoload on; it is left out"
+    ]
+
+
 def test_legacy_maps_get_an_answer_and_a_note() -> None:
     found = derive(find_objects(build("legacy_maps")), catalog(K618), TABLE)
     assert any("libbpf 1.0 and later refuse them" in note for note in found.notes)

@@ -268,8 +268,13 @@ class _Collector:
 
     def _programs(self, obj: BPFObject) -> None:
         for program in obj.programs:
-            kind = self.table.match(program.section)
             label = f"program {program.name} (SEC {program.section!r})"
+            if program.section.startswith("?"):
+                # libbpf's convention: loaded only where the application turns autoload on.
+                self.notes.append(f"{obj.origin}: {label} is not loaded unless the "
+                                  "application turns its autoload on; it is left out")  # fmt: skip
+                continue
+            kind = self.table.match(program.section)
             if kind is None:
                 self.errors.append(
                     f"{obj.origin}: {label}: libbpf {self.table.release} knows no such "
