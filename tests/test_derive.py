@@ -285,7 +285,9 @@ def test_corrupt_objects_give_an_error_or_an_answer(data: st.DataObject) -> None
 
 
 # -- real objects: Debian's packages ----------------------------------------------------
+@functools.cache
 def _debian(name: str) -> Path:
+    """The unpacked package (apt asked once per module run)."""
     from debian import package
 
     return package(name)
