@@ -358,3 +358,50 @@ def test_directory_of_libbpf_tools_unions_the_answers() -> None:
     progs = found.bits()[OptionKind.PROGS]
     assert set(progs) == {"socket_filter", "kprobe", "tracepoint", "perf_event",
                           "raw_tracepoint", "tracing"}  # fmt: skip
+
+
+# -- comparing a configuration with what the objects need -------------------------------
+@pytest.mark.parametrize(
+    ("options", "missing", "surplus", "optional"),
+    [
+        (XDP, [], [], []),
+        ("delegate_cmds=map_create:prog_load,delegate_maps=array:hash,"
+         "delegate_progs=xdp:kprobe:socket_filter:cgroup_sock,"
+         "delegate_attachs=xdp:cgroup_inet_ingress:cgroup_inet_sock_create",
+         ["btf_load"], ["hash"], ["kprobe"]),
+        ("delegate_cmds=map_create:prog_load:btf_load:map_lookup_elem,delegate_maps=array,"
+         "delegate_progs=xdp:socket_filter,delegate_attachs=cgroup_inet_ingress",
+         ["cgroup_sock", "xdp", "cgroup_inet_sock_create"], ["map_lookup_elem"], []),
+        ("delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=any",
+         [], ["any", "any", "any", "any"], []),
+    ],
+)  # fmt: skip
+def test_compare_names_missing_and_surplus_bits(
+    options: str, missing: list[str], surplus: list[str], optional: list[str]
+) -> None:
+    from delegopts.derive.compare import compare
+
+    found = derive(find_objects(build("xdp_count")), catalog(K618), TABLE)
+    result = compare(parse(options, catalog(K618)), found)
+    assert [g.name for g in result.missing] == missing
+    assert [g.name for g in result.surplus] == surplus
+    assert [g.name for g in result.optional] == optional
+    assert result.enough is not missing
+
+
+def test_compare_says_how_each_missing_bit_fails() -> None:
+    from delegopts.derive.compare import compare
+
+    found = derive(find_objects(build("spin_lock")), catalog(K618), TABLE)
+    result = compare(parse("delegate_cmds=prog_load,delegate_progs=any", catalog(K618)), found)
+    effects = {g.name: g.effect for g in result.missing}
+    assert effects["map_create"] == (
+        "BPF_MAP_CREATE of map locked fails with EPERM and libbpf stops"
+    )
+    assert effects["btf_load"] == (
+        "map locked (its value holds bpf_spin_lock: created only with BTF) cannot be created: "
+        "the kernel refuses it without BTF"
+    )
+    assert effects["cgroup_inet_ingress"].startswith("BPF_PROG_LOAD of program count")
+    surplus = {g.name: g.effect for g in result.surplus}
+    assert "lsm" in surplus["any"]

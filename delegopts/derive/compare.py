@@ -1,0 +1,124 @@
+"""Compare delegate options someone wrote with what BPF objects need.
+
+Missing bits say which load fails and how (the kernel's ``EPERM`` on the map or program,
+libbpf dropping BTF, a probe that degrades); surplus bits say what they would let the
+workload do. Bits only libbpf's optional probes use are neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from delegopts.catalog import OptionKind
+from delegopts.derive.needs import PROBES, Answer, Need
+from delegopts.lint._kernel import GATED_CMDS, NET_ADMIN_PROGS, READS_KERNEL
+from delegopts.model import Options
+
+__all__ = ["Comparison", "Gap", "compare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One bit that is missing or surplus, and what that means."""
+
+    kind: OptionKind
+    name: str
+    effect: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What ``options`` lack for the objects, and what they grant beyond them."""
+
+    missing: tuple[Gap, ...]
+    surplus: tuple[Gap, ...]
+    optional: tuple[Gap, ...]
+
+    @property
+    def enough(self) -> bool:
+        return not self.missing
+
+
+def _failure(kind: OptionKind, needs: list[Need], effects: dict[str, str]) -> str:
+    """How the load goes without the bit: the first thing that needs it decides."""
+    load = [n for n in needs if n.role == "load"]
+    if load:
+        first = load[0].why
+        more = f" (and {len(load) - 1} more)" if len(load) > 1 else ""
+        if kind is OptionKind.CMDS and needs[0].name == "btf_load":
+            return f"{first}{more} cannot be created: the kernel refuses it without BTF"
+        call = "BPF_MAP_CREATE" if first.startswith("map ") else "BPF_PROG_LOAD"
+        return f"{call} of {first}{more} fails with EPERM and libbpf stops"
+    if any(n.role == "btf" for n in needs):
+        return ("libbpf loads no BTF and says nothing: maps lose their key and value types, "
+                "programs their function and line information")  # fmt: skip
+    probes = dict.fromkeys(n.probe for n in needs if n.probe is not None)
+    return "; ".join(f"{probe}: {effects.get(probe, PROBES[probe].without)}" for probe in probes)
+
+
+def _risk(kind: OptionKind, name: str) -> str:
+    """What an unneeded bit lets the workload do (or that it does nothing)."""
+    if kind is OptionKind.CMDS:
+        if name not in GATED_CMDS:
+            return "no token is checked for this command: it delegates nothing"
+        return f"lets the workload run {name} with the token"
+    if kind is OptionKind.PROGS:
+        if name in READS_KERNEL:
+            return f"{name} programs: {READS_KERNEL[name]}"
+        if name in NET_ADMIN_PROGS:
+            return f"{name} programs act on the network of the token's namespace"
+        return f"lets the workload load {name} programs"
+    noun = "map type" if kind is OptionKind.MAPS else "attach type"
+    return f"a {noun} nothing here uses"
+
+
+def _any_risk(kind: OptionKind, extra: list[str]) -> str:
+    text = f"grants {len(extra)} {kind.noun}s nothing here needs"
+    if kind is OptionKind.CMDS:
+        gated = [name for name in extra if name in GATED_CMDS]
+        return text + (f", of which {', '.join(gated)} take a token" if gated else "")
+    if kind is OptionKind.PROGS:
+        risky = [name for name in extra if name in READS_KERNEL]
+        return text + (f", {', '.join(risky)} among them: they read kernel memory" if risky
+                       else "")  # fmt: skip
+    return text
+
+
+def _probes(answer: Answer, kind: OptionKind, name: str) -> list[str]:
+    return sorted({n.probe for n in answer.needs if n.kind is kind and n.name == name and n.probe})
+
+
+def compare(options: Options, answer: Answer) -> Comparison:
+    """The bits ``options`` lack for ``answer``'s objects, and those it has beyond them."""
+    masks = {mask.kind: mask for mask in options}
+    needed = answer.bits()
+    with_optional = answer.bits(optional_probes=True)
+    effects = dict(answer.probe_effects)
+    missing, surplus, optional = [], [], []
+    for kind in OptionKind:
+        mask = masks[kind]
+        for name in needed[kind]:
+            if name not in mask:
+                needs = [n for n in answer.needs if n.kind is kind and n.name == name]
+                missing.append(Gap(kind, name, _failure(kind, needs, effects)))
+        found = [mask.enum.lookup(name) for name in with_optional[kind]]
+        used = {name.bit for name in found if name is not None}
+        if mask.is_any:
+            extra = [n for n in mask.granted() if n.bit not in used and mask.enum.shown_as(n) is n]
+            surplus.append(Gap(kind, "any", _any_risk(kind, [n.name for n in extra])))
+            continue
+        for granted in mask.granted():
+            label = granted.name
+            if granted.bit in used:
+                if label in with_optional[kind] and label not in needed[kind]:
+                    probes = ", ".join(_probes(answer, kind, label))
+                    optional.append(
+                        Gap(kind, label, f"only libbpf's optional probes use it: {probes}")
+                    )
+                continue
+            if mask.enum.shown_as(granted) is not granted:
+                continue  # an alias: its bit is reported once
+            surplus.append(Gap(kind, label, _risk(kind, label)))
+        if mask.leftover:
+            surplus.append(Gap(kind, f"{mask.leftover:#x}", "bits without a name on this kernel"))
+    return Comparison(tuple(missing), tuple(surplus), tuple(optional))
