@@ -405,3 +405,25 @@ def test_compare_says_how_each_missing_bit_fails() -> None:
     assert effects["cgroup_inet_ingress"].startswith("BPF_PROG_LOAD of program count")
     surplus = {g.name: g.effect for g in result.surplus}
     assert "lsm" in surplus["any"]
+
+
+BUILT = ("xdp_count", "cgroup_maps", "socket_sock", "tp_btf_kconfig", "tcx_ingress",
+         "spin_lock", "legacy_maps")  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(BUILT), min_size=1, max_size=5), st.randoms())
+def test_a_union_needs_what_each_needs_in_any_order(names: list[str], rng: object) -> None:
+    objects = [obj for name in names for obj in find_objects(build(name))]
+    whole = derive(objects, catalog(K618), TABLE)
+    shuffled = list(objects)
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    again = derive(shuffled, catalog(K618), TABLE)
+    as_sets = {kind: set(bits) for kind, bits in whole.bits().items()}
+    assert as_sets == {kind: set(bits) for kind, bits in again.bits().items()}
+    for obj in objects:
+        for kind, bits in derive([obj], catalog(K618), TABLE).bits().items():
+            assert set(bits) <= as_sets[kind]
+    # The union is itself a valid option string for the kernel, and canonical once parsed.
+    text = str(parse(whole.option_string(), catalog(K618)))
+    assert str(parse(text, catalog(K618))) == text

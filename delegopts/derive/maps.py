@@ -107,7 +107,7 @@ class _Types:
         return []
 
     def special(self, type_id: int) -> tuple[str, ...]:
-        """Kernel-managed fields anywhere in a type, found breadth-first (bounded)."""
+        """Kernel-managed fields anywhere in a type (a walk bounded to 4096 types)."""
         found: dict[str, None] = {}
         queue, seen = [type_id], set[int]()
         while queue and len(seen) < 4096:

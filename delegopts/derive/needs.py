@@ -205,7 +205,7 @@ class _Collector:
         origin = obj.origin
         self._maps(obj, maps)
         if btf is not None:
-            self.need(_CMDS, "btf_load", "btf", f".BTF ({btf.size} bytes) of {origin}", origin)
+            self.need(_CMDS, "btf_load", "btf", f"the object's .BTF ({btf.size} bytes)", origin)
             self.probe("arg_ctx_tag", origin) if obj.section(".BTF.ext") is not None else None
         self._programs(obj)
         if obj.programs or maps:

@@ -38,7 +38,7 @@ def canonical(answer: Answer, catalog: Catalog, *, optional_probes: bool = False
 _ORDER = {"load": 0, "btf": 1, "probe": 2}
 
 
-def _who(needs: list[Need], optional_probes: bool) -> str:
+def _who(needs: list[Need], optional_probes: bool, several: bool = False) -> str:
     """'map a, map b, program p (SEC 'x') and 4 more': maps and programs first, then BTF,
     then probes, each probe named once."""
     seen: dict[str, None] = {}
@@ -48,7 +48,8 @@ def _who(needs: list[Need], optional_probes: bool) -> str:
         if need.role == "probe" and need.probe is not None:
             seen.setdefault(f"{_ROLE_WORDS['probe']}{need.probe}", None)
         else:
-            seen.setdefault(f"{_ROLE_WORDS[need.role]}{need.why}", None)
+            where = f" in {need.origin.rsplit('/', 1)[-1]}" if several else ""
+            seen.setdefault(f"{_ROLE_WORDS[need.role]}{need.why}{where}", None)
     items = list(seen)
     shown = ", ".join(items[:SHOWN])
     return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
@@ -70,7 +71,8 @@ def text_lines(answer: Answer, catalog: Catalog, *, optional_probes: bool = Fals
         width = max(len(name) for name in bits[kind])
         for name in bits[kind]:
             needs = [n for n in answer.needs if n.kind is kind and n.name == name]
-            lines.append(f"    {name:<{width}}  {_who(needs, optional_probes)}")
+            who = _who(needs, optional_probes, several=count > 1)
+            lines.append(f"    {name:<{width}}  {who}")
     effects = dict(answer.probe_effects)
     required = [name for name in effects if PROBES[name].required]
     optional = [name for name in effects if not PROBES[name].required]
