@@ -99,12 +99,14 @@ def _kernel_btf(args: argparse.Namespace) -> BTF | None:
     """The target kernel's complete BTF, where there is one (not for shipped snapshots)."""
     import os
 
-    from delegopts import sources
+    from delegopts.btf import RUNNING_KERNEL_BTF, load_btf
+    from delegopts.btf.installed import release_source
 
+    source: str | None = None
     if args.btf:
-        return sources.load_btf(args.btf)[0]
-    if args.kernel_release:
-        return sources.load_btf(sources.release_source(args.kernel_release))[0]
-    if not args.kernel and os.path.exists(sources.RUNNING_KERNEL_BTF):
-        return sources.load_btf(sources.RUNNING_KERNEL_BTF)[0]
-    return None
+        source = args.btf
+    elif args.kernel_release:
+        source = release_source(args.kernel_release)
+    elif not args.kernel and os.path.exists(RUNNING_KERNEL_BTF):
+        source = RUNNING_KERNEL_BTF
+    return None if source is None else load_btf(source)[0]

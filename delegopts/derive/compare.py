@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from delegopts.catalog import OptionKind
 from delegopts.derive.needs import PROBES, Answer, Need
 from delegopts.lint._kernel import GATED_CMDS, NET_ADMIN_PROGS, READS_KERNEL
-from delegopts.model import Options
+from delegopts.options import Options
 
 __all__ = ["Comparison", "Gap", "compare"]
 
