@@ -5,6 +5,7 @@ message naming the piece, the span of that piece, a fix (a phrase) where one exi
 once placed in an input file, a :class:`Location` (file, line, the line's text).
 
 Codes: ``D1xx``-``D5xx`` are what the kernel does with an option string (parser and lint),
+``D6xx`` how it compares with what BPF objects need (``check --for``),
 ``EINVAL``/``ERANGE`` the kernel's refusals, ``F1xx``-``F4xx`` what the tool that writes
 the options (fstab, mount(8), systemd, Incus) does with the file.
 
@@ -39,6 +40,7 @@ class Severity(enum.Enum):
 class Code(enum.Enum):
     """Stable codes. ``D1xx``: silently ignored; ``D2xx``: silently lost; ``D3xx``:
     spelling; ``D4xx``: delegation that cannot work; ``D5xx``: what the token grants (risk);
+    ``D6xx``: compared with what BPF objects need (``check --for``);
     ``EINVAL``/``ERANGE``: the kernel refuses the mount; ``F1xx``: fstab and mountinfo;
     ``F2xx``: systemd units; ``F3xx``: mount command lines; ``F4xx``: Incus.
 
@@ -79,6 +81,9 @@ class Code(enum.Enum):
     ANY_EVERYWHERE = "D503"
     TOKEN_CREATE = "D504"
     CMD_NOT_GATED = "D505"
+    MISSING_FOR_OBJECTS = "D601"
+    DEGRADED_FOR_OBJECTS = "D602"
+    SURPLUS_FOR_OBJECTS = "D603"
     KERNEL_EINVAL = "EINVAL"
     KERNEL_ERANGE = "ERANGE"
     SYNTAX = "F101"
@@ -229,6 +234,21 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         "cmd-not-gated",
         _I,
         "a command the kernel never checks against a token: delegating it changes nothing",
+    ),
+    Code.MISSING_FOR_OBJECTS: (
+        "missing-for-objects",
+        _E,
+        "a bit the BPF objects need is not delegated: their load fails",
+    ),
+    Code.DEGRADED_FOR_OBJECTS: (
+        "degraded-for-objects",
+        _W,
+        "a bit the BPF objects use is not delegated: they load, but libbpf silently does less",
+    ),
+    Code.SURPLUS_FOR_OBJECTS: (
+        "surplus-for-objects",
+        _W,
+        "a delegated bit the BPF objects do not need",
     ),
     Code.KERNEL_EINVAL: ("kernel-refuses", _E, "the kernel refuses the mount (EINVAL)"),
     Code.KERNEL_ERANGE: ("number-out-of-range", _E, "a number the kernel refuses (ERANGE)"),

@@ -23,7 +23,7 @@ from delegopts.formats._found import numbered_lines
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
-    from delegopts.diagnostics import Diagnostic
+    from delegopts.diagnostics import Code, Diagnostic
     from delegopts.formats import Format, Found, Scan
     from delegopts.formats.findings import Checked
 
@@ -39,6 +39,7 @@ examples:
   $ delegopts check --fstab /etc/fstab --unit /etc/systemd/system/my.service
   $ delegopts check --mountinfo /proc/self/mountinfo --strict --json
   $ delegopts check --ignore D202 --incus instance-config.yaml
+  $ delegopts check --unit my.service --for /usr/lib/myapp/   # what the app's BPF needs
 
 A comment '# delegopts: ignore=CODE[,CODE]' on an fstab line, or on the line above an fstab
 entry or a unit setting, leaves those codes out there.
@@ -79,6 +80,11 @@ def register(commands: Any) -> None:
         ("--incus", "Incus keys security.bpffs.delegate_* (key: value or key=value)"),
     ):
         parser.add_argument(flag, action="append", default=[], metavar="FILE", help=what)
+    parser.add_argument(
+        "--for", dest="for_paths", action="append", default=[], metavar="PATH",
+        help="compare with what these BPF objects need (as 'delegopts derive PATH'): "
+        "missing bits (D601, D602) and surplus ones (D603)",
+    )  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     add_lint_options(parser)
     parser.add_argument("--json", action="store_true", help="one JSON document for CI")
@@ -213,8 +219,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     policy = policy_of(args)
     catalog = catalog_for(args, io)
     batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
+    # The objects are read before anything is printed, too.
+    objects = _ForObjects(args.for_paths, catalog, policy.ignore) if args.for_paths else None
     report: _Report = _JsonReport(io, catalog) if args.json else _TextReport(io)
     failed = False
+    if objects is not None and objects.problems:
+        failed = policy.fails(objects.problems)
+        report.add(objects.problems, [])
     for batch in batches:
         shown = [e for e in batch if isinstance(e, Diagnostic) and policy.shows(e)]
         results = [
@@ -222,10 +233,46 @@ def run(args: argparse.Namespace, io: IO) -> int:
             for e in batch
             if not isinstance(e, Diagnostic)
         ]
+        if objects is not None:
+            results = [objects.compare(result) for result in results]
         failed = policy.fails([*shown, *(f for r in results for f in r.findings)]) or failed
         report.add(shown, results)
     report.close(failed)
     return ExitStatus.INVALID if failed else ExitStatus.OK
+
+
+class _ForObjects:
+    """``--for``: what the BPF objects at ``paths`` need, and each result compared with it
+    (D601-D603). The objects' own problems (a type the kernel lacks, a file that is no
+    object) are findings too: the answer misses what those would need."""
+
+    def __init__(self, paths: list[str], catalog: Catalog, ignore: frozenset[Code]) -> None:
+        from delegopts.derive.needs import derive, load_objects
+        from delegopts.derive.sections import SectionTable
+        from delegopts.diagnostics import Code, Diagnostic
+        from delegopts.errors import InputError, Span
+
+        objects, unreadable = load_objects(paths)
+        if not objects:
+            why = "; ".join(unreadable)
+            raise InputError(", ".join(paths), f"--for: no BPF object in it ({why})")
+        self.answer = derive(objects, catalog, SectionTable.load())
+        self.ignore = ignore
+        self.problems = [
+            Diagnostic(Code.MISSING_FOR_OBJECTS, printable(text), Span(0, 0))
+            for text in (*unreadable, *self.answer.errors)
+        ]
+
+    def compare(self, result: Checked) -> Checked:
+        import dataclasses
+
+        from delegopts.derive.compare import diagnose
+
+        if result.options is None:
+            return result
+        extra = [result.found.place(d) for d in diagnose(result.options, self.answer)
+                 if d.code not in self.ignore]  # fmt: skip
+        return dataclasses.replace(result, findings=(*result.findings, *extra))
 
 
 class _Report:

@@ -59,4 +59,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
             f"    {code.summary}\n"
             f"    example{_FORMS[rule.form]} on {rule.kernel}: {rule.example!r}\n"
         )
+        if rule.needs:
+            io.out.write(f"    checked --for objects that need {rule.needs!r}\n")
     return ExitStatus.OK

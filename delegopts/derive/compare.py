@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from delegopts.catalog import OptionKind
 from delegopts.derive.needs import PROBES, Answer, Need
+from delegopts.diagnostics import Code, Diagnostic
 from delegopts.lint._kernel import GATED_CMDS, NET_ADMIN_PROGS, READS_KERNEL
 from delegopts.options import Options
 
@@ -19,11 +20,15 @@ __all__ = ["Comparison", "Gap", "compare"]
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """One bit that is missing or surplus, and what that means."""
+    """One bit that is missing or surplus, and what that means.
+
+    ``fails``: for a missing bit, whether the load fails without it (else it degrades).
+    """
 
     kind: OptionKind
     name: str
     effect: str
+    fails: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +57,13 @@ def _failure(kind: OptionKind, needs: list[Need], effects: dict[str, str]) -> st
     if any(n.role == "btf" for n in needs):
         return ("libbpf loads no BTF and says nothing: maps lose their key and value types, "
                 "programs their function and line information")  # fmt: skip
-    probes = dict.fromkeys(n.probe for n in needs if n.probe is not None)
-    return "; ".join(f"{probe}: {effects.get(probe, PROBES[probe].without)}" for probe in probes)
+    probes = list(dict.fromkeys(n.probe for n in needs if n.probe is not None))
+    # The gravest first: a probe that stops libbpf hides those that only degrade.
+    for keep in (lambda p: p.fatal, lambda p: p.required, lambda p: True):
+        chosen = [probe for probe in probes if keep(PROBES[probe])]
+        if chosen:
+            break
+    return "; ".join(f"{probe}: {effects.get(probe, PROBES[probe].without)}" for probe in chosen)
 
 
 def _risk(kind: OptionKind, name: str) -> str:
@@ -100,7 +110,8 @@ def compare(options: Options, answer: Answer) -> Comparison:
         for name in needed[kind]:
             if name not in mask:
                 needs = [n for n in answer.needs if n.kind is kind and n.name == name]
-                missing.append(Gap(kind, name, _failure(kind, needs, effects)))
+                fails = any(n.role == "load" or (n.probe and PROBES[n.probe].fatal) for n in needs)
+                missing.append(Gap(kind, name, _failure(kind, needs, effects), bool(fails)))
         found = [mask.enum.lookup(name) for name in with_optional[kind]]
         used = {name.bit for name in found if name is not None}
         if mask.is_any:
@@ -122,3 +133,39 @@ def compare(options: Options, answer: Answer) -> Comparison:
         if mask.leftover:
             surplus.append(Gap(kind, f"{mask.leftover:#x}", "bits without a name on this kernel"))
     return Comparison(tuple(missing), tuple(surplus), tuple(optional))
+
+
+def diagnose(options: Options, answer: Answer) -> list[Diagnostic]:
+    """:func:`compare` as findings on the option string (D601, D602, D603).
+
+    >>> from delegopts.semantics import parse
+    >>> needs = Answer.from_options(parse("delegate_cmds=prog_load", tiny_catalog))
+    >>> found = diagnose(parse("delegate_cmds=map_create", tiny_catalog), needs)
+    >>> [(d.code.value, d.column, d.fix) for d in found]
+    [('D601', 1, 'add prog_load to delegate_cmds'), ('D603', 15, 'remove it')]
+    """
+    from delegopts.lint._where import where
+
+    result = compare(options, answer)
+    at = where(options)
+    found: list[Diagnostic] = []
+    for gap in result.missing:
+        code = Code.MISSING_FOR_OBJECTS if gap.fails else Code.DEGRADED_FOR_OBJECTS
+        effect = gap.effect if gap.fails else f"the objects load, but {gap.effect}"
+        message = f"{gap.name!r} is not in {gap.kind.key}: {effect}"
+        fix = f"add {gap.name} to {gap.kind.key}"
+        found.append(Diagnostic(code, message, at.key_span(gap.kind), fix))
+    needed = answer.bits()
+    for gap in (*result.surplus, *result.optional):
+        mask = {m.kind: m for m in options}[gap.kind]
+        name = mask.enum.lookup(gap.name)
+        if gap.name == "any":
+            span = at.bit_span(gap.kind, mask.enum.names[0].bit if mask.enum.names else 0)
+            fix = f"write {gap.kind.key}={':'.join(needed[gap.kind])}" if needed[gap.kind] else (
+                f"remove {gap.kind.key}")  # fmt: skip
+        else:
+            span = at.bit_span(gap.kind, name.bit) if name is not None else at.key_span(gap.kind)
+            fix = "remove it"
+        message = f"{gap.name!r} in {gap.kind.key} is more than the objects need: {gap.effect}"
+        found.append(Diagnostic(Code.SURPLUS_FOR_OBJECTS, message, span, fix))
+    return found

@@ -29,6 +29,7 @@ from delegopts.derive.elfobj import BPFObject, ObjectError
 from delegopts.derive.maps import MapDef, Slot, maps_of, object_btf, struct_ops_slots
 from delegopts.derive.sections import SectionTable
 from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
+from delegopts.options import Options
 
 __all__ = ["PROBES", "Answer", "Need", "Probe", "derive"]
 
@@ -48,6 +49,7 @@ class Probe:
     bits: tuple[tuple[OptionKind, str], ...]
     required: bool
     without: str
+    fatal: bool = False  # refused, libbpf does not load the object at all
 
 
 def _prog(prog: str, attach: str = _INGRESS) -> tuple[tuple[OptionKind, str], ...]:
@@ -61,15 +63,15 @@ PROBES = {
     "loading": Probe(
         "loading", "libbpf first loads a trivial socket_filter program (or, refused, a "
         "tracepoint one) to check that BPF works", _prog("socket_filter"), True,
-        "libbpf stops: \"Couldn't load trivial BPF program\""),
+        "libbpf stops: \"Couldn't load trivial BPF program\"", fatal=True),
     "loading_tracepoint": Probe(
         "loading_tracepoint", "libbpf first loads a trivial socket_filter program, and where "
         "that is refused a tracepoint one, to check that BPF works", _prog("tracepoint"), True,
-        "libbpf stops: \"Couldn't load trivial BPF program\""),
+        "libbpf stops: \"Couldn't load trivial BPF program\"", fatal=True),
     "global_data": Probe(
         "global_data", "global variables: an array map and a socket_filter program using it",
         _ARRAY_MAP + _prog("socket_filter"), True,
-        "libbpf refuses the object: \"kernel doesn't support global data\""),
+        "libbpf refuses the object: \"kernel doesn't support global data\"", fatal=True),
     "exp_attach_type": Probe(
         "exp_attach_type", "whether the kernel takes expected_attach_type: a cgroup_sock "
         "program with attach type cgroup_inet_sock_create",
@@ -126,6 +128,17 @@ class Answer:
     notes: tuple[str, ...]
     errors: tuple[str, ...]
     probe_effects: tuple[tuple[str, str], ...] = field(default=())
+
+    @classmethod
+    def from_options(cls, options: Options, *, label: str = "the objects") -> Answer:
+        """An answer needing exactly the names ``options`` grant, each by ``label``;
+        ``btf_load`` is BTF-only, as derive labels it where no map needs it."""
+        needs = tuple(
+            Need(mask.kind, name.name, "btf" if name.name == "btf_load" else "load", label, label)
+            for mask in options if not mask.is_any for name in mask.shown
+        )  # fmt: skip
+        caps = (("CAP_BPF", "every use of the token"),)
+        return cls("any", options.catalog.label, (label,), needs, caps, (), ())
 
     def bits(self, *, optional_probes: bool = False) -> dict[OptionKind, list[str]]:
         """The names each option needs, in first-seen order."""

@@ -5,7 +5,8 @@
 string, or a line of an fstab, mountinfo, unit, Incus file or mount command line.
 ``reported`` says where the rule comes from: ``parse`` (while reading the string),
 ``lint`` (cross-option and risk rules), ``error`` (the kernel refuses the mount: see
-:func:`delegopts.lint.classify_error`) or ``format`` (the file around the options).
+:func:`delegopts.lint.classify_error`), ``format`` (the file around the options) or
+``objects`` (``check --for``: compared with BPF objects that need exactly ``needs``).
 
 >>> rule_for("D401").example
 'delegate_cmds=btf_load,delegate_maps=hash'
@@ -27,7 +28,7 @@ __all__ = ["RULES", "Form", "Reported", "Rule", "rule_for"]
 #: What a rule's example is.
 Form = Literal["options", "fstab", "mountinfo", "unit", "incus", "command"]
 #: Where a rule's finding comes from.
-Reported = Literal["parse", "lint", "error", "format"]
+Reported = Literal["parse", "lint", "error", "format", "objects"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Rule:
     kernel: str = "6.18.44"
     reported: Reported = "lint"
     form: Form = "options"
+    needs: str = ""  # for "objects": what the objects need (btf_load as BTF-only)
 
     @property
     def category(self) -> str:
@@ -56,6 +58,7 @@ class Rule:
             "kernel": self.kernel,
             "reported": self.reported,
             "form": self.form,
+            "needs": self.needs,
         }
 
 
@@ -65,6 +68,7 @@ _CATEGORIES = {
     "3": "spelling",
     "4": "cannot work",
     "5": "risk",
+    "6": "for the objects",
     "I": "refused",
     "R": "refused",
     "F1": "fstab and mountinfo",
@@ -76,6 +80,9 @@ _CATEGORIES = {
 _P: Reported = "parse"
 _E: Reported = "error"
 _F: Reported = "format"
+_O: Reported = "objects"
+_XDP = "delegate_cmds=prog_load,delegate_progs=xdp"
+_XDP_NEEDS = f"{_XDP},delegate_attachs=xdp"
 _UNIT = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
 _INFO = "36 25 0:32 / /sys/fs/bpf/t rw,relatime shared:9 - bpf bpffs rw,"
 _LOAD = "delegate_cmds=prog_load"
@@ -134,6 +141,13 @@ RULES: tuple[Rule, ...] = (
          "delegate_cmds=any,delegate_maps=any,delegate_progs=any,delegate_attachs=xdp"),
     Rule(Code.TOKEN_CREATE, "delegate_cmds=btf_load:token_create", "delegate_cmds=btf_load"),
     Rule(Code.CMD_NOT_GATED, "delegate_cmds=obj_pin", "delegate_cmds=btf_load"),
+    Rule(Code.MISSING_FOR_OBJECTS, "delegate_cmds=prog_load,delegate_progs=xdp",
+         f"{_XDP},delegate_attachs=xdp", reported=_O, needs=_XDP_NEEDS),
+    Rule(Code.DEGRADED_FOR_OBJECTS, f"{_XDP},delegate_attachs=xdp",
+         f"{_XDP},delegate_attachs=xdp,delegate_cmds=btf_load", reported=_O,
+         needs=f"{_XDP_NEEDS},delegate_cmds=btf_load"),
+    Rule(Code.SURPLUS_FOR_OBJECTS, f"{_XDP},delegate_progs=kprobe,delegate_attachs=xdp",
+         f"{_XDP},delegate_attachs=xdp", reported=_O, needs=_XDP_NEEDS),
     Rule(Code.KERNEL_EINVAL, "delegate_cmds=prog_lod", "delegate_cmds=prog_load", reported=_E),
     Rule(Code.KERNEL_ERANGE, "delegate_cmds=0x1ffffffffffffffffff", "delegate_cmds=0x1ff",
          reported=_E),

@@ -62,6 +62,7 @@ def test_json() -> None:
         "kernel": "6.18.44",
         "name": "unknown-key",
         "near_miss": "delegate_cmds=any",
+        "needs": "",
         "reported": "parse",
         "severity": "warning",
         "summary": "bpffs ignores keys it does not know, without a word",

@@ -108,3 +108,42 @@ def test_hostile_names_are_escaped(btf: str, tmp_path: Path) -> None:
     assert status == 0, err
     assert "\x1b" not in out + err
     assert "\\x1b[2Jevil!!" in out
+
+
+def test_check_for_objects(btf: str) -> None:
+    options = ("delegate_cmds=prog_load:map_create,delegate_maps=hash,"
+               "delegate_progs=xdp:kprobe,delegate_attachs=xdp")  # fmt: skip
+    status, _, err = run("check", "--btf", btf, "--ignore", "D501,D502,D408,D409",
+                           "--for", str(build("xdp_count")), options)  # fmt: skip
+    assert status == 1
+    found = [line.split(": ", 2)[1:] for line in err.splitlines() if ": D60" in line]
+    assert [(severity, text.split(" ")[1]) for severity, text in found] == [
+        ("warning", "'btf_load'"), ("error", "'array'"), ("warning", "'hash'"),
+        ("warning", "'cgroup_sock'"), ("error", "'socket_filter'"), ("warning", "'kprobe'"),
+        ("warning", "'cgroup_inet_sock_create'"), ("error", "'cgroup_inet_ingress'"),
+    ]  # fmt: skip
+    derived = run("derive", "--btf", btf, str(build("xdp_count")))[1].splitlines()[0]
+    status, _, err = run("check", "--btf", btf, "--ignore", "D501,D502", "--for",
+                         str(build("xdp_count")), derived)  # fmt: skip
+    assert (status, err.splitlines()[-1]) == (0, "1 option string checked, no findings")
+
+
+def test_check_for_a_unit_and_json(btf: str, tmp_path: Path) -> None:
+    unit = tmp_path / "app.service"
+    unit.write_text("[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
+                    "BPFDelegateCommands=BPFProgLoad\nBPFDelegatePrograms=BPFProgTypeSocketFilter\n"
+                    "BPFDelegateAttachments=BPFCgroupInetIngress\n")  # fmt: skip
+    status, out, _ = run("check", "--btf", btf, "--json", "--unit", str(unit), "--for",
+                         str(build("socket_sock")))  # fmt: skip
+    assert status == 1
+    codes = [(p["code"], p["line"]) for i in json.loads(out)["inputs"] for p in i["problems"]
+             if p["code"].startswith("D6")]  # fmt: skip
+    assert codes == [("D602", 4), ("D601", 5), ("D601", 6)]
+
+
+def test_check_for_what_is_not_an_object(btf: str, tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    status, _, err = run("check", "--btf", btf, "--for", str(text), "delegate_cmds=prog_load")
+    assert status == 3
+    assert f"{text}: --for: no BPF object in it ({text}: not an ELF file" in err

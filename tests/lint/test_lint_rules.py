@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from lintdata import catalog
 
+from delegopts.derive.compare import diagnose
+from delegopts.derive.needs import Answer
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import OptionError
 from delegopts.formats import Found, scan
@@ -73,6 +75,14 @@ MESSAGES: dict[str, tuple[int, str]] = {
                  "(a token is made from the bpffs mount, not from another token)"),
     "D505": (15, "'obj_pin' changes nothing: no kernel checks a token for obj_pin (only "
                  "map_create, prog_load, btf_load, btf_get_fd_by_id)"),
+    "D601": (43, "'xdp' is not in delegate_attachs: BPF_PROG_LOAD of the objects fails with EPERM "
+                "and libbpf stops"),
+    "D602": (1, "'btf_load' is not in delegate_cmds: the objects load, but libbpf loads no BTF "
+                "and says nothing: maps lose their key and value types, programs their function "
+                "and line information"),
+    "D603": (59, "'kprobe' in delegate_progs is more than the objects need: kprobe programs: "
+                 "runs at any kernel or user function of the host and reads kernel memory "
+                 "(bpf_probe_read_kernel)"),
     "EINVAL": (15, "delegate_cmds: 'prog_lod' is not a command of kernel 6.18.44, nor 'any', "
                    "nor a number"),
     "ERANGE": (15, "delegate_cmds: '0x1ffffffffffffffffff' is above 2^64-1"),
@@ -100,9 +110,10 @@ NO_FIX = (Code.VFS_FLAG, Code.EMPTY_PIECE, Code.TOKEN_SUMMARY, Code.KERNEL_ERANG
           Code.OPTION_VALUE, Code.OTHER_TYPE)  # fmt: skip
 
 
-def diagnostics(text: str, kernel: str, form: str = "options") -> list[Diagnostic]:
+def diagnostics(text: str, kernel: str, form: str = "options", needs: str = "") -> list[Diagnostic]:
     """What ``check`` reports for ``text`` read as ``form``: the format's findings, then
-    each option string's (lint, or the refusal)."""
+    each option string's (lint, or the refusal); with ``needs``, also what ``check --for``
+    reports for objects that need exactly those bits."""
     target = catalog(kernel)
     if form == "options":
         read = [Found.plain(text, path="example", line=1)]
@@ -111,7 +122,11 @@ def diagnostics(text: str, kernel: str, form: str = "options") -> list[Diagnosti
         scanned = scan(form, text + "\n", "example", target)
         read, findings = list(scanned.found), list(scanned.findings)
     for found in read:
-        findings += check_found(found, target).findings
+        checked = check_found(found, target)
+        findings += checked.findings
+        if needs and checked.options is not None:
+            answer = Answer.from_options(parse(needs, target))
+            findings += [found.place(d) for d in diagnose(checked.options, answer)]
     return findings
 
 
@@ -122,14 +137,18 @@ def test_every_code_has_a_rule_and_a_message() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code.value)
 def test_example_triggers_with_the_exact_message(rule: Rule) -> None:
-    found = [d for d in diagnostics(rule.example, rule.kernel, rule.form) if d.code is rule.code]
+    found = [
+        d
+        for d in diagnostics(rule.example, rule.kernel, rule.form, rule.needs)
+        if d.code is rule.code
+    ]
     assert [(d.column, d.message) for d in found] == [MESSAGES[rule.code.value]]
     assert found[0].fix or rule.code in NO_FIX
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code.value)
 def test_near_miss_does_not_trigger(rule: Rule) -> None:
-    codes = [d.code for d in diagnostics(rule.near_miss, rule.kernel, rule.form)]
+    codes = [d.code for d in diagnostics(rule.near_miss, rule.kernel, rule.form, rule.needs)]
     assert rule.code not in codes
 
 
@@ -142,7 +161,7 @@ def test_refusal_rules_are_refused_by_the_kernel(rule: Rule) -> None:
     assert raised.value.errno_name == errno
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.reported in ("parse", "lint")],
+@pytest.mark.parametrize("rule", [r for r in RULES if r.reported in ("parse", "lint", "objects")],
                          ids=lambda rule: rule.code.value)  # fmt: skip
 def test_other_rules_mount(rule: Rule) -> None:
     parse(rule.example, catalog(rule.kernel))
