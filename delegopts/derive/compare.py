@@ -161,8 +161,9 @@ def diagnose(options: Options, answer: Answer) -> list[Diagnostic]:
         name = mask.enum.lookup(gap.name)
         if gap.name == "any":
             span = at.bit_span(gap.kind, mask.enum.names[0].bit if mask.enum.names else 0)
-            fix = f"write {gap.kind.key}={':'.join(needed[gap.kind])}" if needed[gap.kind] else (
-                f"remove {gap.kind.key}")  # fmt: skip
+            # In the order the kernel shows them.
+            names = sorted(needed[gap.kind], key=lambda n: getattr(mask.enum.lookup(n), "index", 0))
+            fix = f"write {gap.kind.key}={':'.join(names)}" if names else f"remove {gap.kind.key}"
         else:
             span = at.bit_span(gap.kind, name.bit) if name is not None else at.key_span(gap.kind)
             fix = "remove it"

@@ -15,7 +15,7 @@ from delegopts.errors import OptionError
 __all__ = ["canonical", "printable", "text_lines", "to_json"]
 
 #: How many things needing one bit are named before "and N more".
-SHOWN = 3
+SHOWN = 2
 _ROLE_WORDS = {"load": "", "btf": "BTF: ", "probe": "probe: "}
 
 

@@ -37,7 +37,7 @@ def test_text_names_each_bit_and_why(btf: str) -> None:
         "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create:xdp"
     )
     assert lines[1] == f"for libbpf 1.7.0 on kernel {btf}, from 1 object"
-    assert "    array  map counts (btf), map .bss (internal), probe: global_data" in lines
+    assert "    array  map counts (btf), map .bss (internal) and 1 more" in lines
     assert "    xdp                      program count_packets (SEC 'xdp')" in lines
     assert any(line.startswith("    exp_attach_type: libbpf loads count_packets") for line in lines)
     assert "    CAP_NET_ADMIN for xdp programs (program count_packets (SEC 'xdp'))" in lines
