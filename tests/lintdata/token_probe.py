@@ -1,10 +1,9 @@
 """Ask the running kernel what a BPF token from a bpffs mount really allows.
 
-As the kernel selftest does (prog_tests/token.c): a child enters a new user and mount
-namespace and opens a bpffs context (``fsopen``); this process, root of the initial
-namespace, sets the delegate options on it (``fsconfig``) and mounts it (``fsmount``); the
-child creates a token from the mount and tries map creations and program loads with it.
-The answers are the errno names (``ok``, ``EPERM``, ``EINVAL``...). x86-64 only.
+A bpffs is mounted with the options for a child in its own user namespace, as the kernel
+selftest does (:func:`delegated.with_delegated_bpffs`); the child creates a token from the
+mount and tries map creations and program loads with it. The answers are the errno names
+(``ok``, ``EPERM``, ``EINVAL``...). x86-64 only.
 """
 
 from __future__ import annotations
@@ -12,19 +11,16 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
-import json
 import os
 import platform
-import socket
 import struct
 from collections.abc import Callable
 
+from delegated import syscall, with_delegated_bpffs
+
 __all__ = ["Attempt", "probe", "unavailable"]
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_SYS_BPF, _SYS_FSOPEN, _SYS_FSCONFIG, _SYS_FSMOUNT = 321, 430, 431, 432
-_CLONE_NEWUSER, _CLONE_NEWNS = 0x10000000, 0x00020000
-_FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 1, 6
+_SYS_BPF = 321
 _BPF_MAP_CREATE, _BPF_PROG_LOAD, _BPF_TOKEN_CREATE = 0, 5, 36
 _BPF_F_TOKEN_FD = 1 << 16
 _RETURN_0 = bytes.fromhex("b7000000000000009500000000000000")  # r0 = 0; exit
@@ -42,17 +38,9 @@ _LICENSE = ctypes.create_string_buffer(b"GPL")
 Attempt = tuple[str, int, int]
 
 
-def _syscall(number: int, *args: object) -> int:
-    result = int(_libc.syscall(ctypes.c_long(number), *args))
-    if result < 0:
-        code = ctypes.get_errno()
-        raise OSError(code, os.strerror(code))
-    return result
-
-
 def _bpf(cmd: int, attr: bytearray) -> int:
     buffer = ctypes.create_string_buffer(bytes(attr), len(attr))
-    return _syscall(_SYS_BPF, ctypes.c_int(cmd), buffer, ctypes.c_uint(len(attr)))
+    return syscall(_SYS_BPF, ctypes.c_int(cmd), buffer, ctypes.c_uint(len(attr)))
 
 
 def _map_create(token: int, map_type: int) -> int:
@@ -82,23 +70,9 @@ def _outcome(action: Callable[[], int]) -> str:
     return "ok"
 
 
-def _write(path: str, text: str) -> None:
-    with open(path, "w", encoding="ascii") as handle:
-        handle.write(text)
-
-
-def _child(sock: socket.socket, attempts: list[Attempt]) -> dict[str, str]:
-    if _libc.unshare(_CLONE_NEWUSER) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER)")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", "0 0 1")
-    _write("/proc/self/gid_map", "0 0 1")
-    if _libc.unshare(_CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
-    context = _syscall(_SYS_FSOPEN, b"bpf", 0)
-    socket.send_fds(sock, [b"c"], [context])
-    _, fds, _, _ = socket.recv_fds(sock, 1, 1)
-    root = os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fds[0])
+def _attempt(attempts: list[Attempt], mount: int) -> dict[str, str]:
+    """In the child: a token from the mount, then each attempt with it."""
+    root = os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=mount)
     attr = bytearray(8)
     struct.pack_into("<II", attr, 0, 0, root)
     results = {"token_create": _outcome(lambda: _bpf(_BPF_TOKEN_CREATE, attr))}
@@ -115,44 +89,8 @@ def _child(sock: socket.socket, attempts: list[Attempt]) -> dict[str, str]:
 
 
 def probe(options: str, attempts: list[Attempt]) -> dict[str, str]:
-    """Mount bpffs for a new user namespace with ``options`` (``key=value,...``) and try.
-
-    Each ``key=value`` piece is one ``fsconfig(FSCONFIG_SET_STRING)``, as tools do.
-    """
-    mine, theirs = socket.socketpair()
-    mine.settimeout(20)
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        mine.close()
-        try:
-            answer = _child(theirs, attempts)
-        except BaseException as error:
-            answer = {"error": repr(error)}
-        theirs.sendall(json.dumps(answer).encode())
-        os._exit(0)
-    theirs.close()
-    try:
-        _, fds, _, _ = socket.recv_fds(mine, 1, 1)
-        if not fds:
-            return dict(json.loads(mine.recv(65536) or b'{"error": "no context"}'))
-        context = fds[0]
-        for piece in filter(None, options.split(",")):
-            key, _, value = piece.partition("=")
-            _syscall(_SYS_FSCONFIG, ctypes.c_int(context), ctypes.c_uint(_FSCONFIG_SET_STRING),
-                     key.encode(), value.encode(), ctypes.c_int(0))  # fmt: skip
-        _syscall(_SYS_FSCONFIG, ctypes.c_int(context), ctypes.c_uint(_FSCONFIG_CMD_CREATE),
-                 None, None, ctypes.c_int(0))  # fmt: skip
-        mount = _syscall(_SYS_FSMOUNT, ctypes.c_int(context), ctypes.c_uint(0), ctypes.c_uint(0))
-        socket.send_fds(mine, [b"m"], [mount])
-        os.close(mount)
-        os.close(context)
-        data = b""
-        while chunk := mine.recv(65536):
-            data += chunk
-        return dict(json.loads(data))
-    finally:
-        mine.close()
-        os.waitpid(pid, 0)
+    """Mount bpffs for a new user namespace with ``options`` (``key=value,...``) and try."""
+    return with_delegated_bpffs(options, functools.partial(_attempt, attempts))
 
 
 def unavailable() -> str | None:
