@@ -392,8 +392,8 @@ def load_objects(paths: list[str]) -> tuple[list[BPFObject], list[str]]:
     from delegopts.derive.elfobj import find_objects, walk
 
     objects: list[BPFObject] = []
-    problems: list[str] = []
-    for path in walk(paths):
+    problems = [f"{p!r}: not a file name" for p in paths if not p or "\0" in p]
+    for path in walk([p for p in paths if p and "\0" not in p]):
         try:
             objects += find_objects(path)
         except ObjectError as error:

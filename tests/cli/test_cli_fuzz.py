@@ -43,15 +43,20 @@ _LINE = st.one_of(
 _FILE = st.lists(_LINE, max_size=6).map("\n".join)
 _FILE_OPTIONS = ["--fstab", "--unit", "--mountinfo", "--incus"]
 _FLAGS = ["--json", "--strict", "--no-lint", "--no-btf", "-o", "--ignore", "--to", "--from",
-          "systemd", "incus", "hex", "json", "kernel", "--", "mount", "-t", "bpf"]  # fmt: skip
+          "systemd", "incus", "hex", "json", "kernel", "--", "mount", "-t", "bpf",
+          "--with-optional-probes", "--libbpf", "1.7.0", "--for", "input.txt"]  # fmt: skip
 
 
 @st.composite
 def _command_lines(draw: st.DrawFn) -> tuple[list[str], str | None]:
-    command = draw(st.sampled_from(["check", "explain", "format", "diff", "show", "names"]))
+    command = draw(st.sampled_from(["check", "explain", "format", "diff", "show", "names",
+                                    "derive"]))  # fmt: skip
     argv = [command]
     content = None
-    if command in ("check", "show") and draw(st.booleans()):
+    if command == "derive":  # any file where a BPF object is expected
+        argv.append("input.txt")
+        content = draw(_FILE)
+    elif command in ("check", "show") and draw(st.booleans()):
         option = "--mountinfo" if command == "show" else draw(st.sampled_from(_FILE_OPTIONS))
         argv += [option, "input.txt"]
         content = draw(_FILE)

@@ -269,6 +269,11 @@ def test_a_directory_reports_only_named_files(tmp_path: Path) -> None:
     assert len(problems) == 1
 
 
+def test_names_that_are_no_file_names(tmp_path: Path) -> None:
+    # An empty name would otherwise be the current directory, a NUL no name at all.
+    assert load_objects(["", "a\0b"]) == ([], ["'': not a file name", "'a\\x00b': not a file name"])
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_corrupt_objects_give_an_error_or_an_answer(data: st.DataObject) -> None:
