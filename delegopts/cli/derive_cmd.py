@@ -26,6 +26,9 @@ it: bits only those probes use are labelled, and optional ones are left out unle
 
 --to: kernel (the option string and why each bit), systemd (PrivateBPF=/BPFDelegate*=),
 incus (security.bpffs.delegate_* keys), json (every bit with every need).
+
+exit status: 0 answered, 1 answered in part (a type the kernel lacks, a file that is no
+BPF object...: said on stderr), 2 usage error, 3 no BPF object found, 4 internal error
 """
 
 

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 EM_BPF = 247
-SHF_EXECINSTR = 0x4
+SHF_EXECINSTR, SHF_COMPRESSED = 0x4, 0x800
 SHT_PROGBITS, SHT_NOBITS = 1, 8
 STT_FUNC, STB_LOCAL = 2, 0
 #: A BPF object larger than this is refused (libbpf-tools' biggest is 0.3 MB).
@@ -51,7 +51,8 @@ class ObjectError(DelegoptsError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One ELF section: index, name, ``sh_type``, ``sh_flags``, size and (PROGBITS) bytes."""
+    """One ELF section: index, name, ``sh_type``, ``sh_flags``, size, and the bytes of
+    those derive reads (code, ``.BTF``, ``.BTF.ext``, legacy ``maps``; else empty)."""
 
     index: int
     name: str
@@ -200,7 +201,7 @@ def read_object(data: bytes, *, origin: str) -> BPFObject:
         for index, raw in enumerate(elf.iter_sections()):
             kind = raw["sh_type"]
             type_number = _SHT.get(kind, -1) if isinstance(kind, str) else kind
-            payload = raw.data() if type_number != SHT_NOBITS else b""
+            payload = raw.data() if _wanted(raw.name, type_number, raw["sh_flags"]) else b""
             sections.append(Section(index, raw.name, int(type_number), int(raw["sh_flags"]),
                                     int(raw["sh_size"]), bytes(payload)))  # fmt: skip
             if isinstance(raw, SymbolTableSection) and not symbols:
@@ -239,6 +240,17 @@ def read_object(data: bytes, *, origin: str) -> BPFObject:
                 programs.append(Program(name, found.name, bind == STB_LOCAL, code))
     return BPFObject(origin, elf.little_endian is False, tuple(sections), tuple(programs),
                      tuple(symbols), relocated, bytes(data))  # fmt: skip
+
+
+def _wanted(name: str, kind: int, flags: int) -> bool:
+    """Whether derive reads a section's bytes: code, BTF, legacy map definitions.
+
+    Never a compressed one (``SHF_COMPRESSED``: pyelftools would inflate it whole, and a
+    hostile file could make that gigabytes); debug sections are not read at all.
+    """
+    if flags & SHF_COMPRESSED or kind != SHT_PROGBITS:
+        return False
+    return bool(flags & SHF_EXECINSTR) or name in (".BTF", ".BTF.ext") or name.startswith("maps")
 
 
 _SHT = {"SHT_PROGBITS": SHT_PROGBITS, "SHT_NOBITS": SHT_NOBITS, "SHT_NULL": 0,

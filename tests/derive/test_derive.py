@@ -269,6 +269,22 @@ def test_a_directory_reports_only_named_files(tmp_path: Path) -> None:
     assert len(problems) == 1
 
 
+def test_compressed_sections_are_never_inflated(tmp_path: Path) -> None:
+    # A section flagged SHF_COMPRESSED is skipped, not inflated: .debug_info's bytes are no
+    # zlib stream, so reading it would fail (and a hostile one could be a zlib bomb).
+    import struct
+
+    data = bytearray(build("xdp_count").read_bytes())
+    (obj,) = find_objects(build("xdp_count"))
+    index = next(s.index for s in obj.sections if s.name == ".debug_info")
+    header = struct.unpack_from("<Q", data, 0x28)[0] + 64 * index
+    flags = struct.unpack_from("<Q", data, header + 8)[0]
+    struct.pack_into("<Q", data, header + 8, flags | 0x800)
+    path = tmp_path / "compressed.o"
+    path.write_bytes(bytes(data))
+    assert answer(path) == XDP
+
+
 def test_names_that_are_no_file_names(tmp_path: Path) -> None:
     # An empty name would otherwise be the current directory, a NUL no name at all.
     assert load_objects(["", "a\0b"]) == ([], ["'': not a file name", "'a\\x00b': not a file name"])
