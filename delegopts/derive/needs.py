@@ -36,6 +36,7 @@ __all__ = ["PROBES", "Answer", "Need", "Probe", "derive"]
 _CMDS, _MAPS, _PROGS, _ATTACHS = (OptionKind.CMDS, OptionKind.MAPS, OptionKind.PROGS,
                                   OptionKind.ATTACHS)  # fmt: skip
 _INGRESS = "cgroup_inet_ingress"
+_MAP_IN_MAP = frozenset({12, 13})  # BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS
 # bpf_probe_read_{user,kernel}[_str]: libbpf rewrites them where its probe fails.
 _PROBE_READ_HELPERS = frozenset({112, 113, 114, 115})
 
@@ -268,7 +269,14 @@ class _Collector:
                 "bpf_map_def): libbpf 1.0 and later refuse them; the answer is for a loader "
                 "that still reads them (libbpf 0.x, cilium/ebpf, or the application's own)"
             )
+        inner = {m.name for m in maps if m.source == "inner"}
         for found in maps:
+            if found.type in _MAP_IN_MAP and f"{found.name}.inner" not in inner:
+                self.notes.append(
+                    f"{obj.origin}: map {found.name} holds maps its object does not describe "
+                    "(no __array(values, ...)): the application creates the inner map "
+                    "itself, and its type must be delegated too"
+                )
             self.need(_CMDS, "map_create", "load", f"map {found.name}", obj.origin)
             if found.fields:
                 # The kernel refuses these maps without BTF: btf_load is the load's own.

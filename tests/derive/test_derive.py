@@ -331,6 +331,25 @@ def test_opensnitch_modules() -> None:
     assert len(legacy) == 3
 
 
+def test_systemd_bpf_objects() -> None:
+    # libsystemd-core holds five skeletons: restrict-fs and its LSM guards, bind-iface,
+    # socket-bind, restrict-ifaces.
+    library = _debian("libsystemd-shared") / "usr/lib/x86_64-linux-gnu/systemd"
+    objects, problems = load_objects([str(library)])
+    assert problems == []
+    assert len(objects) == 5
+    found = derive(objects, catalog(K618), TABLE)
+    assert found.errors == ()
+    assert str(parse(found.option_string(), catalog(K618))) == (
+        "delegate_cmds=map_create:prog_load:btf_load,delegate_maps=hash:array:hash_of_maps,"
+        "delegate_progs=socket_filter:cgroup_skb:cgroup_sock:cgroup_sock_addr:lsm,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_egress:cgroup_inet_sock_create:"
+        "cgroup_inet4_bind:cgroup_inet6_bind:lsm_mac"
+    )
+    # restrict-fs's cgroup_hash gets its inner maps from systemd's C code, not the object.
+    assert [n for n in found.notes if "cgroup_hash holds maps" in n]
+
+
 def libbpf_tools() -> list[Path]:
     return sorted((_debian("libbpf-tools") / "usr/sbin").iterdir())
 
