@@ -177,6 +177,11 @@ def _attach_bit(prog_type: str, attach: str | None) -> str:
     return needs.default if needs is not None and needs.default else _INGRESS
 
 
+def _section_data(obj: BPFObject, name: str) -> bytes:
+    section = obj.section(name)
+    return b"" if section is None else section.data
+
+
 def _helpers(obj: BPFObject, code: bytes) -> set[int]:
     """Helper ids the instructions call (``call imm`` with src_reg 0)."""
     found: set[int] = set()
@@ -220,7 +225,8 @@ class _Collector:
         self._maps(obj, maps)
         if btf is not None:
             self.need(_CMDS, "btf_load", "btf", f"the object's .BTF ({btf.size} bytes)", origin)
-            self.probe("arg_ctx_tag", origin) if obj.section(".BTF.ext") is not None else None
+            if obj.section(".BTF.ext") is not None:  # func info: libbpf checks __arg_ctx
+                self.probe("arg_ctx_tag", origin)
         self._programs(obj)
         if obj.programs or maps:
             # A tracepoint program with attach type 0 makes libbpf's fallback pass.
@@ -232,7 +238,8 @@ class _Collector:
             self.probe("global_data", origin)
         if any(m.source == "internal" and m.name.startswith(".rodata") for m in maps):
             self.probe("prog_bind_map", origin)
-        if btf is not None and b"LINUX_HAS_BPF_COOKIE" in obj.section(".BTF").data:  # type: ignore[union-attr]
+        # An extern of that name is in the BTF strings; libbpf fills it from its probe.
+        if btf is not None and b"\0LINUX_HAS_BPF_COOKIE\0" in _section_data(obj, ".BTF"):
             self.probe("bpf_cookie", origin, [origin])
         if obj.big_endian != (struct.pack("=H", 1) == b"\x00\x01"):
             self.notes.append(
@@ -294,6 +301,10 @@ class _Collector:
                 # libbpf's convention: loaded only where the application turns autoload on.
                 self.notes.append(f"{obj.origin}: {label} is not loaded unless the "
                                   "application turns its autoload on; it is left out")  # fmt: skip
+                continue
+            if program.local:
+                self.errors.append(f"{obj.origin}: {label} is a static function: libbpf 1.0 "
+                                   "and later refuse to load it (make it global)")  # fmt: skip
                 continue
             kind = self.table.match(program.section)
             if kind is None:

@@ -210,6 +210,21 @@ def test_a_kernel_without_delegation_is_an_error() -> None:
     )
 
 
+def test_static_programs_are_errors() -> None:
+    errors = derive(find_objects(build("static_prog")), catalog(K618), TABLE).errors
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "program hidden (SEC 'socket') is a static function: libbpf 1.0 and later refuse to "
+        "load it (make it global)"
+    ]
+
+
+def test_a_kconfig_extern_filled_by_a_probe() -> None:
+    found = derive(find_objects(build("tp_btf_kconfig")), catalog(K618), TABLE)
+    effects = dict(found.probe_effects)
+    assert effects["bpf_cookie"].startswith("LINUX_HAS_BPF_COOKIE reads false")
+    assert found.roles(OptionKind.PROGS, "tracepoint") == {"probe"}  # optional: not needed
+
+
 def test_programs_without_autoload_are_left_out() -> None:
     found = derive(find_objects(build("autoload_off")), catalog(K618), TABLE)
     assert answer(build("autoload_off")) == (

@@ -3,6 +3,7 @@
 #include <bpf/bpf_helpers.h>
 
 extern unsigned int LINUX_KERNEL_VERSION __kconfig;
+extern _Bool LINUX_HAS_BPF_COOKIE __kconfig __weak;
 const volatile __u32 wanted_pid = 0;
 
 struct {
@@ -15,7 +16,7 @@ struct {
 SEC("tp_btf/sched_switch")
 int on_switch(__u64 *ctx)
 {
-	__u32 key = LINUX_KERNEL_VERSION + wanted_pid;
+	__u32 key = LINUX_KERNEL_VERSION + wanted_pid + LINUX_HAS_BPF_COOKIE;
 	__u64 one = 1;
 
 	bpf_map_update_elem(&switches, &key, &one, BPF_ANY);
