@@ -25,7 +25,8 @@ it: bits only those probes use are labelled, and optional ones are left out unle
 --with-optional-probes is given.
 
 --to: kernel (the option string and why each bit), systemd (PrivateBPF=/BPFDelegate*=),
-incus (security.bpffs.delegate_* keys), json (every bit with every need).
+incus (security.bpffs.delegate_* keys), lxd (security.delegate_bpf.* keys), json (every
+bit with every need).
 
 exit status: 0 answered, 1 answered in part (a type the kernel lacks, a file that is no
 BPF object...: said on stderr), 2 usage error, 3 no BPF object found, 4 internal error
@@ -44,7 +45,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="objects, programs, directories")
     parser.add_argument(
-        "--to", choices=("kernel", "systemd", "incus", "json"), default="kernel",
+        "--to", choices=("kernel", "systemd", "incus", "lxd", "json"), default="kernel",
         help="the output form",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="the same as --to json")
@@ -63,7 +64,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.derive.needs import derive, load_objects
-    from delegopts.derive.report import canonical, printable, text_lines, to_json
+    from delegopts.derive.report import canonical, printable, text_lines, to_json, to_lxd
     from delegopts.derive.sections import SectionTable
 
     catalog = catalog_for(args, io)
@@ -80,6 +81,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     optional = args.with_optional_probes
     if to == "json":
         dump_json({"schema": JSON_SCHEMA, **to_json(answer, catalog)}, io)
+    elif to == "lxd":
+        text = canonical(answer, catalog, optional_probes=optional)
+        io.out.write("".join(f"{line}\n" for line in to_lxd(text)))
     elif to in ("systemd", "incus"):
         from delegopts.formats.incus import to_incus
         from delegopts.formats.systemd import to_systemd
