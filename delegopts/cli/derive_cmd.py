@@ -64,8 +64,9 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.derive.needs import derive, load_objects
-    from delegopts.derive.report import canonical, printable, text_lines, to_json, to_lxd
+    from delegopts.derive.report import canonical, text_lines, to_json, to_lxd
     from delegopts.derive.sections import SectionTable
+    from delegopts.display import printable
 
     catalog = catalog_for(args, io)
     objects, problems = load_objects(args.paths)

@@ -10,18 +10,14 @@ from typing import Any
 
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.derive.needs import PROBES, Answer, Need
+from delegopts.display import printable
 from delegopts.errors import OptionError
 
-__all__ = ["canonical", "printable", "text_lines", "to_json", "to_lxd"]
+__all__ = ["canonical", "text_lines", "to_json", "to_lxd"]
 
 #: How many things needing one bit are named before "and N more".
 SHOWN = 2
 _ROLE_WORDS = {"load": "", "btf": "BTF: ", "probe": "probe: "}
-
-
-def printable(text: str) -> str:
-    """``text`` with every unprintable character escaped as Python would (``\\x1b``)."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def canonical(answer: Answer, catalog: Catalog, *, optional_probes: bool = False) -> str:
