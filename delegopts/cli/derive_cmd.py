@@ -16,6 +16,7 @@ examples:
   $ delegopts derive app.bpf.o other.bpf.o              # several objects: one answer
   $ delegopts derive --to systemd /usr/lib/myapp/       # every object under a directory
   $ delegopts derive --json app.bpf.o
+  $ cat app.bpf.o | delegopts derive -                # '-': standard input
 
 Reads BPF ELF objects (either byte order), and objects embedded in executables and
 shared libraries, and prints the delegate options a BPF token needs for libbpf to load

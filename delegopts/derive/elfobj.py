@@ -28,6 +28,7 @@ __all__ = [
     "Program",
     "Section",
     "find_objects",
+    "objects_in",
     "read_object",
 ]
 
@@ -134,39 +135,44 @@ def _header(data: bytes | mmap.mmap, at: int) -> tuple[bool, bool, int] | None:
 def find_objects(path: str | os.PathLike[str]) -> list[BPFObject]:
     """Every BPF object in the file at ``path``: itself, or those embedded in it.
 
-    Raises :class:`ObjectError` if there is none, ``OSError`` if it cannot be read.
+    Raises :class:`ObjectError` if there is none, :class:`~delegopts.errors.InputError`
+    (an ``OSError``) if it cannot be read or is no regular file.
     """
+    from delegopts.inputs import open_regular
+
     name = os.fspath(path)
-    with open(path, "rb") as stream:
+    with open_regular(name) as stream:  # never a FIFO: opening one would block
         size = os.fstat(stream.fileno()).st_size
         if size == 0:
             raise ObjectError("empty file, not a BPF object", source=name)
         if size > MAX_FILE:
             raise ObjectError(f"{size} bytes: too large to search for BPF objects", source=name)
         with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            found = _header(data, 0)
-            if found is not None:
-                return [read_object(data[: found[2]], origin=name)]
-            objects: list[BPFObject] = []
-            at = data.find(b"\x7fELF", 1)
-            while at >= 0:
-                found = _header(data, at)
-                if found is not None:
-                    objects.append(read_object(data[at : at + found[2]], origin=f"{name}@{at:#x}"))
-                    at = data.find(b"\x7fELF", at + found[2])
-                else:
-                    at = data.find(b"\x7fELF", at + 1)
+            return objects_in(data, name)
+
+
+def objects_in(data: bytes | mmap.mmap, name: str) -> list[BPFObject]:
+    """The BPF objects of ``data`` (the contents of ``name``): itself, or those in it."""
+    if not data:
+        raise ObjectError("empty, not a BPF object", source=name)
+    found = _header(data, 0)
+    if found is not None:
+        return [read_object(data[: found[2]], origin=name)]
+    objects: list[BPFObject] = []
+    at = data.find(b"\x7fELF", 1)
+    while at >= 0:
+        found = _header(data, at)
+        if found is not None:
+            objects.append(read_object(data[at : at + found[2]], origin=f"{name}@{at:#x}"))
+            at = data.find(b"\x7fELF", at + found[2])
+        else:
+            at = data.find(b"\x7fELF", at + 1)
     if not objects:
-        what = "an ELF file but not a BPF one" if _is_elf(name) else "not an ELF file"
+        what = "an ELF file but not a BPF one" if data[:4] == b"\x7fELF" else "not an ELF file"
         raise ObjectError(
             f"{what}, and no BPF object (ELF, e_machine {EM_BPF}) is embedded in it", source=name
         )
     return objects
-
-
-def _is_elf(name: str) -> bool:
-    with open(name, "rb") as stream:
-        return stream.read(4) == b"\x7fELF"
 
 
 def walk(paths: list[str]) -> Iterator[Path]:

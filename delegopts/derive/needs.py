@@ -28,6 +28,7 @@ from delegopts.catalog import Catalog, OptionKind
 from delegopts.derive.elfobj import BPFObject, ObjectError
 from delegopts.derive.maps import MapDef, Slot, maps_of, object_btf, struct_ops_slots
 from delegopts.derive.sections import SectionTable
+from delegopts.errors import InputError
 from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
 from delegopts.options import Options
 
@@ -407,18 +408,32 @@ def _a(noun: str) -> str:
 
 
 def load_objects(paths: list[str]) -> tuple[list[BPFObject], list[str]]:
-    """The BPF objects of files and directories, and the problems met on the way."""
-    from delegopts.derive.elfobj import find_objects, walk
+    """The BPF objects of files and directories (``-``: standard input), and the problems
+    met on the way."""
+    import sys
+
+    from delegopts.derive.elfobj import MAX_FILE, find_objects, objects_in, walk
 
     objects: list[BPFObject] = []
     problems = [f"{p!r}: not a file name" for p in paths if not p or "\0" in p]
-    for path in walk([p for p in paths if p and "\0" not in p]):
+    if "-" in paths:  # standard input: one file's bytes, as far as a file may go
+        stdin = getattr(sys.stdin, "buffer", None)  # None where stdin is text only
+        try:
+            data = b"" if stdin is None else stdin.read(MAX_FILE)
+            objects += objects_in(data, "<stdin>")
+        except ObjectError as error:
+            problems.append(str(error))
+        except OSError as error:
+            problems.append(f"<stdin>: cannot read: {error.strerror or error}")
+    for path in walk([p for p in paths if p and "\0" not in p and p != "-"]):
         try:
             objects += find_objects(path)
         except ObjectError as error:
             # A file found in a directory may be anything: only a named one must be BPF.
             if str(path) in paths or "no BPF object" not in str(error):
                 problems.append(str(error))
+        except InputError as error:
+            problems.append(str(error))
         except OSError as error:
             problems.append(f"{path}: cannot read: {error.strerror or error}")
     return objects, problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -298,6 +299,15 @@ def test_compressed_sections_are_never_inflated(tmp_path: Path) -> None:
     path = tmp_path / "compressed.o"
     path.write_bytes(bytes(data))
     assert answer(path) == XDP
+
+
+def test_special_files_are_refused_without_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert load_objects([str(fifo), "/dev/null"]) == ([], [
+        f"{fifo}: is a FIFO, not a regular file; to read a pipe, give '-' and redirect it to "
+        "standard input",
+        "/dev/null: is a character device, not a regular file"])  # fmt: skip
 
 
 def test_names_that_are_no_file_names(tmp_path: Path) -> None:

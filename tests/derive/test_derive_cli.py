@@ -151,3 +151,18 @@ def test_check_for_what_is_not_an_object(btf: str, tmp_path: Path) -> None:
     status, _, err = run("check", "--btf", btf, "--for", str(text), "delegate_cmds=prog_load")
     assert status == 3
     assert f"{text}: --for: no BPF object in it ({text}: not an ELF file" in err
+
+
+def test_an_object_on_standard_input(btf: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    class Stdin:
+        buffer = io.BytesIO(build("socket_sock").read_bytes())
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    status, out, err = run("derive", "--btf", btf, "-")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == (
+        "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:cgroup_sock,"
+        "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create"
+    )
