@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from delegopts.btf import BTF
     from delegopts.catalog import Catalog
     from delegopts.policy import Policy
 
@@ -24,6 +25,7 @@ __all__ = [
     "catalog_for",
     "dump_json",
     "json_text",
+    "kernel_btf_for",
     "open_input",
     "policy_of",
 ]
@@ -167,6 +169,24 @@ def add_target(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="as the kernel behaves when it cannot read its BTF: only 'any' and numbers",
     )
+
+
+def kernel_btf_for(args: argparse.Namespace) -> BTF | None:
+    """The target kernel's complete BTF, where there is one (the shipped snapshots hold
+    only the enums): what ``derive`` and ``check --for`` need for struct_ops members."""
+    import os
+
+    from delegopts.btf import RUNNING_KERNEL_BTF, load_btf
+    from delegopts.btf.installed import release_source
+
+    source: str | None = None
+    if args.btf:
+        source = args.btf
+    elif args.kernel_release:
+        source = release_source(args.kernel_release)
+    elif not args.kernel and os.path.exists(RUNNING_KERNEL_BTF):
+        source = RUNNING_KERNEL_BTF
+    return None if source is None else load_btf(source)[0]
 
 
 def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:

@@ -15,6 +15,7 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     json_text,
+    kernel_btf_for,
     open_input,
     policy_of,
 )
@@ -220,7 +221,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     catalog = catalog_for(args, io)
     batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
     # The objects are read before anything is printed, too.
-    objects = _ForObjects(args.for_paths, catalog, policy.ignore) if args.for_paths else None
+    objects = _ForObjects(args, catalog, policy.ignore) if args.for_paths else None
     report: _Report = _JsonReport(io, catalog) if args.json else _TextReport(io)
     failed = False
     if objects is not None and objects.problems:
@@ -246,17 +247,20 @@ class _ForObjects:
     (D601-D603). The objects' own problems (a type the kernel lacks, a file that is no
     object) are findings too: the answer misses what those would need."""
 
-    def __init__(self, paths: list[str], catalog: Catalog, ignore: frozenset[Code]) -> None:
+    def __init__(self, args: argparse.Namespace, catalog: Catalog, ignore: frozenset[Code]) -> None:
         from delegopts.derive.needs import derive, load_objects
         from delegopts.derive.sections import SectionTable
         from delegopts.diagnostics import Code, Diagnostic
         from delegopts.errors import InputError, Span
 
+        paths = args.for_paths
         objects, unreadable = load_objects(paths)
         if not objects:
             why = "; ".join(unreadable)
             raise InputError(", ".join(paths), f"--for: no BPF object in it ({why})")
-        self.answer = derive(objects, catalog, SectionTable.load())
+        struct_ops = any(p.section.startswith("struct_ops") for o in objects for p in o.programs)
+        kernel_btf = kernel_btf_for(args) if struct_ops else None
+        self.answer = derive(objects, catalog, SectionTable.load(), kernel_btf)
         self.ignore = ignore
         self.problems = [
             Diagnostic(Code.MISSING_FOR_OBJECTS, printable(text), Span(0, 0))

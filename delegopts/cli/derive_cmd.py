@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, add_target, catalog_for, dump_json
-
-if TYPE_CHECKING:
-    from delegopts.btf import BTF
+from delegopts.cli._common import (
+    IO,
+    JSON_SCHEMA,
+    ExitStatus,
+    add_target,
+    catalog_for,
+    dump_json,
+    kernel_btf_for,
+)
 
 _EXAMPLES = """\
 examples:
@@ -77,7 +82,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         io.err.write("delegopts derive: no BPF object found\n")
         return ExitStatus.UNREADABLE
     struct_ops = any(p.section.startswith("struct_ops") for o in objects for p in o.programs)
-    kernel_btf = _kernel_btf(args) if struct_ops else None
+    kernel_btf = kernel_btf_for(args) if struct_ops else None
     answer = derive(objects, catalog, SectionTable.load(args.libbpf), kernel_btf)
     to = "json" if args.json else args.to
     optional = args.with_optional_probes
@@ -102,20 +107,3 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for error in answer.errors:
         io.err.write(f"error: {printable(error)}\n")
     return ExitStatus.INVALID if answer.errors or problems else ExitStatus.OK
-
-
-def _kernel_btf(args: argparse.Namespace) -> BTF | None:
-    """The target kernel's complete BTF, where there is one (not for shipped snapshots)."""
-    import os
-
-    from delegopts.btf import RUNNING_KERNEL_BTF, load_btf
-    from delegopts.btf.installed import release_source
-
-    source: str | None = None
-    if args.btf:
-        source = args.btf
-    elif args.kernel_release:
-        source = release_source(args.kernel_release)
-    elif not args.kernel and os.path.exists(RUNNING_KERNEL_BTF):
-        source = RUNNING_KERNEL_BTF
-    return None if source is None else load_btf(source)[0]

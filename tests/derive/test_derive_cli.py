@@ -166,3 +166,15 @@ def test_an_object_on_standard_input(btf: str, monkeypatch: pytest.MonkeyPatch) 
         "delegate_cmds=prog_load:btf_load,delegate_progs=socket_filter:cgroup_sock,"
         "delegate_attachs=cgroup_inet_ingress:cgroup_inet_sock_create"
     )
+
+
+def test_check_for_a_struct_ops_object_reads_the_kernels_structs() -> None:
+    # The shipped snapshots hold only the enums: struct_ops members need the complete BTF.
+    status, _, err = run("check", "--kernel", "6.18.44", "--for", str(build("tcp_cc")),
+                         "delegate_cmds=prog_load")  # fmt: skip
+    assert status == 1
+    assert (
+        "member ssthresh of struct tcp_congestion_ops in map delegopts_cc: its attach "
+        "type is the member's index in the kernel's struct tcp_congestion_ops, which needs "
+        "the kernel's complete BTF" in err
+    )
