@@ -159,20 +159,42 @@ def objects_in(data: bytes | mmap.mmap, name: str) -> list[BPFObject]:
     if found is not None:
         return [read_object(data[: found[2]], origin=name)]
     objects: list[BPFObject] = []
+    first_error: ObjectError | None = None
     at = data.find(b"\x7fELF", 1)
     while at >= 0:
         found = _header(data, at)
-        if found is not None:
-            objects.append(read_object(data[at : at + found[2]], origin=f"{name}@{at:#x}"))
-            at = data.find(b"\x7fELF", at + found[2])
-        else:
+        if found is None:
             at = data.find(b"\x7fELF", at + 1)
+            continue
+        try:
+            candidate = read_object(data[at : at + found[2]], origin=f"{name}@{at:#x}")
+        except ObjectError as error:  # bytes that only look like a header: search on
+            first_error = first_error or error
+            at = data.find(b"\x7fELF", at + 1)
+            continue
+        if _looks_compiled(candidate):
+            objects.append(candidate)
+            at = data.find(b"\x7fELF", at + found[2])
+        else:  # a header whose sections are other bytes: it must not hide what follows
+            at = data.find(b"\x7fELF", at + 1)
+    if not objects and first_error is not None:
+        raise first_error
     if not objects:
         what = "an ELF file but not a BPF one" if data[:4] == b"\x7fELF" else "not an ELF file"
         raise ObjectError(
             f"{what}, and no BPF object (ELF, e_machine {EM_BPF}) is embedded in it", source=name
         )
     return objects
+
+
+def _looks_compiled(obj: BPFObject) -> bool:
+    """An embedded candidate has what a compiler writes: code, maps or BTF, and symbols."""
+    names = {section.name for section in obj.sections}
+    return bool(obj.symbols) and (
+        any(section.executable for section in obj.sections)
+        or bool(names & {".maps", ".BTF", "maps"})
+        or any(name.startswith("maps/") for name in names)
+    )
 
 
 def walk(paths: list[str]) -> Iterator[Path]:

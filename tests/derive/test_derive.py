@@ -330,6 +330,19 @@ def test_corrupt_objects_give_an_error_or_an_answer(data: st.DataObject) -> None
         pass
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=512), st.binary(max_size=512), st.integers(0, 3))
+def test_objects_among_other_bytes_are_found(before: bytes, after: bytes, fakes: int) -> None:
+    # Fake headers (a BPF ELF header and nothing valid behind it) never hide a real object.
+    from delegopts.derive.elfobj import objects_in
+
+    real = build("socket_sock").read_bytes()
+    fake = real[:64] + bytes(64)
+    data = b"\0" + before + fake * fakes + real + after
+    found = objects_in(data, "blob")
+    assert [obj.data for obj in found] == [real]
+
+
 # -- real objects: Debian's packages ----------------------------------------------------
 @functools.cache
 def _debian(name: str) -> Path:
