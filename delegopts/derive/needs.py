@@ -22,6 +22,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from delegopts.btf import BTF
 from delegopts.catalog import Catalog, OptionKind
@@ -32,7 +33,10 @@ from delegopts.errors import InputError
 from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
 from delegopts.options import Options
 
-__all__ = ["PROBES", "Answer", "Need", "Probe", "derive"]
+__all__ = ["PROBES", "Answer", "Need", "Probe", "Role", "derive", "load_objects"]
+
+#: Who needs a bit: the object's own loads, its BTF, or one of libbpf's probes.
+Role = Literal["load", "btf", "probe"]
 
 _CMDS, _MAPS, _PROGS, _ATTACHS = (OptionKind.CMDS, OptionKind.MAPS, OptionKind.PROGS,
                                   OptionKind.ATTACHS)  # fmt: skip
@@ -112,7 +116,7 @@ class Need:
 
     kind: OptionKind
     name: str
-    role: str
+    role: Role
     why: str
     origin: str
     probe: str | None = None
@@ -208,7 +212,7 @@ class _Collector:
         self.effects: dict[str, list[str]] = {}
         self.perf: dict[str, list[str]] = {}  # program type -> programs attached by perf
 
-    def need(self, kind: OptionKind, name: str, role: str, why: str, origin: str) -> None:
+    def need(self, kind: OptionKind, name: str, role: Role, why: str, origin: str) -> None:
         self.needs.append(Need(kind, name, role, why, origin))
 
     def probe(self, name: str, origin: str, programs: Iterable[str] = ()) -> None:
