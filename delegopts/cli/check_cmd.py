@@ -270,13 +270,20 @@ class _ForObjects:
     def compare(self, result: Checked) -> Checked:
         import dataclasses
 
+        from delegopts.catalog import OptionKind
         from delegopts.derive.compare import diagnose
+        from delegopts.diagnostics import Code
 
         if result.options is None:
             return result
         extra = [result.found.place(d) for d in diagnose(result.options, self.answer)
                  if d.code not in self.ignore]  # fmt: skip
-        return dataclasses.replace(result, findings=(*result.findings, *extra))
+        kept = result.findings
+        if "load" in self.answer.roles(OptionKind.PROGS, "struct_ops"):
+            # The objects' struct_ops members are known: D601 names any index missing, so
+            # D410's guess (only 'any' is sure to cover them) is superseded.
+            kept = tuple(f for f in kept if f.code is not Code.STRUCT_OPS_ATTACHS)
+        return dataclasses.replace(result, findings=(*kept, *extra))
 
 
 class _Report:

@@ -178,3 +178,15 @@ def test_check_for_a_struct_ops_object_reads_the_kernels_structs() -> None:
         "type is the member's index in the kernel's struct tcp_congestion_ops, which needs "
         "the kernel's complete BTF" in err
     )
+
+
+def test_check_for_struct_ops_objects_supersedes_the_generic_guess() -> None:
+    # D410 says only 'any' surely covers struct_ops members; with the objects, the exact
+    # indices are known (tcp_congestion_ops of the running kernel) and D410 goes.
+    if not Path("/sys/kernel/btf/vmlinux").exists():
+        pytest.skip("the running kernel has no BTF: struct_ops members cannot be read")
+    derived = run("derive", str(build("tcp_cc")))[1].splitlines()[0]
+    status, _, err = run("check", "--ignore", "D501,D502", derived)
+    assert "D410" in err
+    status, _, err = run("check", "--ignore", "D501,D502", "--for", str(build("tcp_cc")), derived)
+    assert (status, err.splitlines()[-1]) == (0, "1 option string checked, no findings")
