@@ -65,7 +65,8 @@ def text_lines(answer: Answer, catalog: Catalog, *, optional_probes: bool = Fals
             continue
         lines.append(f"  {kind.key}")
         width = max(len(name) for name in bits[kind])
-        for name in bits[kind]:
+        # In the order the kernel shows them, as in the option string above.
+        for name in sorted(bits[kind], key=lambda n: getattr(catalog[kind].lookup(n), "index", 0)):
             needs = [n for n in answer.needs if n.kind is kind and n.name == name]
             who = _who(needs, optional_probes, several=count > 1)
             lines.append(f"    {name:<{width}}  {who}")
