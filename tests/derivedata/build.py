@@ -54,7 +54,7 @@ def embed(name: str, kind: str) -> Path:
     """An executable (``kind`` ``exe``) or shared library (``so``) holding the object as a
     byte array, as a libbpf skeleton does."""
     obj = build(name).read_bytes()
-    compiler = shutil.which("cc") or shutil.which("gcc")
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None:
         pytest.skip("a C compiler is needed to embed a BPF object in a program")
     source = _OUT / f"{name}.{kind}.c"
