@@ -77,7 +77,8 @@ PROBES = {
     "global_data": Probe(
         "global_data", "global variables: an array map and a socket_filter program using it",
         _ARRAY_MAP + _prog("socket_filter"), True,
-        "libbpf refuses the object: \"kernel doesn't support global data\"", fatal=True),
+        "libbpf skips the global data maps (.rodata, .data, .bss, .kconfig), and every "
+        "program that uses them fails to load", fatal=True),
     "exp_attach_type": Probe(
         "exp_attach_type", "whether the kernel takes expected_attach_type: a cgroup_sock "
         "program with attach type cgroup_inet_sock_create",
