@@ -19,8 +19,9 @@ for everything it loads, its feature probes included. Each bit of the answer is 
 
 from __future__ import annotations
 
+import functools
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -135,6 +136,8 @@ class Answer:
     notes: tuple[str, ...]
     errors: tuple[str, ...]
     probe_effects: tuple[tuple[str, str], ...] = field(default=())
+    #: For a kernel without BTF, which takes numbers only: each name's enum value.
+    values: Mapping[tuple[OptionKind, str], int] | None = None
 
     @classmethod
     def from_options(cls, options: Options, *, label: str = "the objects") -> Answer:
@@ -160,6 +163,11 @@ class Answer:
     def option_string(self, *, optional_probes: bool = False) -> str:
         """The delegate options as bpffs takes them (canonicalise with ``delegopts.parse``)."""
         bits = self.bits(optional_probes=optional_probes)
+        if self.values is not None:  # numbers: the kernel has no names to match
+            masks = {
+                kind: sum(1 << self.values[kind, n] for n in names) for kind, names in bits.items()
+            }
+            return ",".join(f"{kind.key}={mask:#x}" for kind, mask in masks.items() if mask)
         return ",".join(f"{kind.key}={':'.join(names)}" for kind, names in bits.items() if names)
 
     def roles(self, kind: OptionKind, name: str) -> set[str]:
@@ -363,12 +371,16 @@ def derive(
     for obj in objects:
         names.append(obj.origin)
         collector.add(obj)
-    numbered = {kind: {n.value: n.name for n in reversed(catalog[kind].names) if n.fits}
+    # A kernel without BTF takes numbers only; the values are UAPI, so the shipped
+    # snapshot's names give them, checked against this kernel's range.
+    names_of = catalog if catalog.has_btf else _reference_catalog()
+    numbered = {kind: {n.value: n.name for n in reversed(names_of[kind].names) if n.fits}
                 for kind in (_MAPS, _ATTACHS)}  # fmt: skip
-    guard = catalog[_ATTACHS].guard
+    guard = names_of[_ATTACHS].guard if catalog.has_btf else None
     if guard is not None:  # bpf_token_allow_prog_type() refuses attach types past the guard
         numbered[_ATTACHS] = {v: n for v, n in numbered[_ATTACHS].items() if v < guard}
     needs: list[Need] = []
+    values: dict[tuple[OptionKind, str], int] = {}
     errors = list(collector.errors)
     for need in collector.needs:
         name = need.name
@@ -380,10 +392,13 @@ def derive(
                               f"of kernel {catalog.label}, so no token can allow it")  # fmt: skip
                 continue
             name = named
-        elif catalog.has_btf and catalog[need.kind].lookup(name) is None:
+        known = names_of[need.kind].lookup(name)
+        if known is None or not catalog[need.kind].any_mask >> known.bit & 1:
             errors.append(f"{need.origin}: {need.why}: {name!r} is not {_a(need.kind.noun)} of "
                           f"kernel {catalog.label}")  # fmt: skip
             continue
+        if not catalog.has_btf:
+            values[need.kind, name] = known.value
         needs.append(Need(need.kind, name, need.role, need.why, need.origin, need.probe))
     caps = {"CAP_BPF": "every use of the token"}
     for need in needs:
@@ -405,7 +420,18 @@ def derive(
         effects.append((probe, PROBES[probe].without.format(programs=listed)))
     return Answer(table.release, catalog.label, tuple(names), tuple(needs), tuple(caps.items()),
                   tuple(dict.fromkeys(collector.notes)), tuple(dict.fromkeys(errors)),
-                  tuple(effects))  # fmt: skip
+                  tuple(effects), None if catalog.has_btf else values)  # fmt: skip
+
+
+@functools.cache
+def _reference_catalog() -> Catalog:
+    """The newest shipped snapshot's names, for their UAPI values."""
+    from delegopts.btf import snapshots
+
+    newest = snapshots.newest()
+    if newest is None:
+        raise ObjectError("no shipped snapshot to name enum values", source="delegopts")
+    return Catalog.from_bytes(snapshots.load(newest), label=newest)
 
 
 def _a(noun: str) -> str:

@@ -204,6 +204,17 @@ def test_a_type_the_kernel_lacks_is_an_error() -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["xdp_count", "cgroup_maps", "tp_btf_kconfig"])
+def test_a_kernel_without_btf_gets_numbers(name: str) -> None:
+    # Such a kernel matches no names: the answer is the same masks, written as numbers.
+    named = derive(find_objects(build(name)), catalog(K618), TABLE)
+    numbers = derive(find_objects(build(name)), catalog(K618).without_names(), TABLE)
+    assert numbers.errors == ()
+    assert "0x" in numbers.option_string() and "array" not in numbers.option_string()
+    masks = [m.effective for m in parse(named.option_string(), catalog(K618))]
+    assert [m.effective for m in parse(numbers.option_string(), catalog(K618))] == masks
+
+
 def test_a_kernel_without_delegation_is_an_error() -> None:
     errors = derive(find_objects(build("xdp_count")), catalog("6.1.170"), TABLE).errors
     assert errors[0] == (
