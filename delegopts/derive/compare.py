@@ -13,7 +13,7 @@ from delegopts.catalog import OptionKind
 from delegopts.derive.needs import PROBES, Answer, Need
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.lint._kernel import GATED_CMDS, NET_ADMIN_PROGS, READS_KERNEL
-from delegopts.options import Options
+from delegopts.options import Mask, Options
 
 __all__ = ["Comparison", "Gap", "compare"]
 
@@ -98,6 +98,10 @@ def _probes(answer: Answer, kind: OptionKind, name: str) -> list[str]:
     return sorted({n.probe for n in answer.needs if n.kind is kind and n.name == name and n.probe})
 
 
+def _mask_of(bits: set[int]) -> int:
+    return sum(1 << bit for bit in bits)
+
+
 def compare(options: Options, answer: Answer) -> Comparison:
     """The bits ``options`` lack for ``answer``'s objects, and those it has beyond them."""
     masks = {mask.kind: mask for mask in options}
@@ -107,13 +111,21 @@ def compare(options: Options, answer: Answer) -> Comparison:
     missing, surplus, optional = [], [], []
     for kind in OptionKind:
         mask = masks[kind]
+
+        def bit_of(name: str, kind: OptionKind = kind, mask: Mask = mask) -> int | None:
+            # Without BTF the kernel has no names: the answer carries each name's value.
+            if answer.values is not None:
+                return answer.values.get((kind, name))
+            found = mask.enum.lookup(name)
+            return None if found is None else found.bit
+
         for name in needed[kind]:
-            if name not in mask:
+            bit = bit_of(name)
+            if bit is None or not mask.effective >> bit & 1:
                 needs = [n for n in answer.needs if n.kind is kind and n.name == name]
                 fails = any(n.role == "load" or (n.probe and PROBES[n.probe].fatal) for n in needs)
                 missing.append(Gap(kind, name, _failure(kind, needs, effects), bool(fails)))
-        found = [mask.enum.lookup(name) for name in with_optional[kind]]
-        used = {name.bit for name in found if name is not None}
+        used = {bit for bit in map(bit_of, with_optional[kind]) if bit is not None}
         if mask.is_any:
             extra = [n for n in mask.granted() if n.bit not in used and mask.enum.shown_as(n) is n]
             surplus.append(Gap(kind, "any", _any_risk(kind, [n.name for n in extra])))
@@ -130,8 +142,9 @@ def compare(options: Options, answer: Answer) -> Comparison:
             if mask.enum.shown_as(granted) is not granted:
                 continue  # an alias: its bit is reported once
             surplus.append(Gap(kind, label, _risk(kind, label)))
-        if mask.leftover:
-            surplus.append(Gap(kind, f"{mask.leftover:#x}", "bits without a name on this kernel"))
+        if mask.leftover & ~_mask_of(used):
+            left = mask.leftover & ~_mask_of(used)
+            surplus.append(Gap(kind, f"{left:#x}", "bits without a name on this kernel"))
     return Comparison(tuple(missing), tuple(surplus), tuple(optional))
 
 

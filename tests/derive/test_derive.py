@@ -478,6 +478,19 @@ def test_compare_names_missing_and_surplus_bits(
     assert result.enough is not missing
 
 
+def test_compare_on_a_kernel_without_btf() -> None:
+    from delegopts.derive.compare import compare
+
+    bare = catalog(K618).without_names()
+    found = derive(find_objects(build("xdp_count")), bare, TABLE)
+    exact = compare(parse(found.option_string(), bare), found)
+    assert (exact.missing, exact.surplus) == ((), ())
+    less = compare(parse("delegate_cmds=0x21,delegate_maps=0x6,delegate_progs=0x242,"
+                         "delegate_attachs=0x2000000005", bare), found)  # fmt: skip
+    assert [(g.kind.key, g.name) for g in less.missing] == [("delegate_cmds", "btf_load")]
+    assert [(g.kind.key, g.name) for g in less.surplus] == [("delegate_maps", "0x2")]
+
+
 def test_compare_says_how_each_missing_bit_fails() -> None:
     from delegopts.derive.compare import compare
 
