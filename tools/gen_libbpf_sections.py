@@ -10,7 +10,8 @@ writes it as data, one entry a release, in table order (libbpf takes the first m
 
 Each entry is ``[pattern, prog type, expected attach type or null, [flags]]`` with the
 enum names lowercased and without their ``BPF_PROG_TYPE_``/``BPF_`` prefix, as bpffs
-spells them.
+spells them. ``probe_loading_with_token`` says, per release, whether libbpf's first check
+(a trivial socket_filter, else tracepoint, program) goes through the token.
 """
 
 from __future__ import annotations
@@ -37,14 +38,31 @@ def table(source: str) -> list[list[object]]:
     return rows
 
 
+_PROBE_LOADING = re.compile(
+    r"bpf_object__probe_loading\(struct bpf_object \*obj\)\n\{(.*?)\n\}", re.DOTALL
+)
+
+
+def probes_loading_with_token(source: str) -> bool:
+    """Whether libbpf's trivial-program check runs through a token (before 77e9d227 it did;
+    since, it is skipped when a token is in use)."""
+    found = _PROBE_LOADING.search(source)
+    if found is None:
+        raise SystemExit("no bpf_object__probe_loading() in this file")
+    return re.search(r"gen_loader\s*\|\|\s*obj->token_fd", found.group(1)) is None
+
+
 def main(arguments: list[str]) -> int:
     if not arguments or any("=" not in a for a in arguments):
         print(__doc__, file=sys.stderr)
         return 2
     releases = {}
+    loading: dict[str, bool] = {}
     for argument in arguments:
         release, _, path = argument.partition("=")
-        releases[release] = table(Path(path).read_text(encoding="utf-8"))
+        source = Path(path).read_text(encoding="utf-8")
+        releases[release] = table(source)
+        loading[release] = probes_loading_with_token(source)
     data = {
         "source": "libbpf src/libbpf.c section_defs[], by tools/gen_libbpf_sections.py",
         "releases": releases,
@@ -56,7 +74,9 @@ def main(arguments: list[str]) -> int:
         lines += [f"  {json.dumps(row)}," for row in rows]
         lines[-1] = lines[-1].rstrip(",")
         lines.append(" ]," if number < len(releases) - 1 else " ]")
-    lines.append("}}")
+    lines.append("},")
+    lines.append(f' "probe_loading_with_token": {json.dumps(loading)}')
+    lines.append("}")
     _OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 

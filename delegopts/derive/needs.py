@@ -242,11 +242,12 @@ class _Collector:
             if obj.section(".BTF.ext") is not None:  # func info: libbpf checks __arg_ctx
                 self.probe("arg_ctx_tag", origin)
         self._programs(obj)
-        if obj.programs or maps:
+        if (obj.programs or maps) and self.table.probe_loading_with_token:
             # A tracepoint program with attach type 0 makes libbpf's fallback pass.
             kinds = [self.table.match(p.section) for p in obj.programs]
             tracepoint = any(k is not None and k.prog_type == "tracepoint" for k in kinds)
             self.probe("loading_tracepoint" if tracepoint else "loading", origin)
+        if obj.programs or maps:
             self.probe("prog_name", origin)
         if any(m.source in ("internal", "kconfig") for m in maps):
             self.probe("global_data", origin)

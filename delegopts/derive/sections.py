@@ -24,6 +24,7 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 __all__ = ["DEFAULT_RELEASE", "SectionKind", "SectionTable", "releases"]
 
@@ -70,6 +71,8 @@ class SectionTable:
 
     release: str
     kinds: tuple[SectionKind, ...]
+    #: libbpf's trivial-program check goes through the token (1.7; skipped since 77e9d227).
+    probe_loading_with_token: bool = True
 
     @classmethod
     def load(cls, release: str = DEFAULT_RELEASE) -> SectionTable:
@@ -82,9 +85,14 @@ class SectionTable:
 
 
 @functools.cache
-def _data() -> dict[str, list[list[object]]]:
+def _json() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("libbpf_sections.json").read_text("utf-8")
-    releases: dict[str, list[list[object]]] = json.loads(text)["releases"]
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _data() -> dict[str, list[list[object]]]:
+    releases: dict[str, list[list[object]]] = _json()["releases"]
     return releases
 
 
@@ -105,4 +113,4 @@ def _load(release: str) -> SectionTable:
                     frozenset(str(flag) for flag in flags))  # type: ignore[attr-defined]
         for pattern, prog, attach, flags in rows
     )  # fmt: skip
-    return SectionTable(release, kinds)
+    return SectionTable(release, kinds, bool(_json()["probe_loading_with_token"][release]))
