@@ -8,17 +8,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from delegopts.cli._common import (
     IO,
-    JSON_SCHEMA,
     ExitStatus,
     UsageError,
     add_lint_options,
     add_target,
     catalog_for,
-    json_text,
     kernel_btf_for,
     open_input,
     policy_of,
 )
+from delegopts.cli.check_output import REPORT_FORMATS, open_report
 from delegopts.display import printable
 from delegopts.formats._found import numbered_lines
 
@@ -88,7 +87,14 @@ def register(commands: Any) -> None:
     )  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     add_lint_options(parser)
-    parser.add_argument("--json", action="store_true", help="one JSON document for CI")
+    parser.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="text (findings with carets), json (one document), sarif (SARIF 2.1.0, for "
+        "code scanning), github (workflow annotations)",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -222,7 +228,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
     # The objects are read before anything is printed, too.
     objects = _ForObjects(args, catalog, policy.ignore) if args.for_paths else None
-    report: _Report = _JsonReport(io, catalog) if args.json else _TextReport(io)
+    report = open_report("json" if args.json else args.format, io, catalog)
     failed = False
     if objects is not None and objects.problems:
         failed = policy.fails(objects.problems)
@@ -284,82 +290,3 @@ class _ForObjects:
             # D410's guess (only 'any' is sure to cover them) is superseded.
             kept = tuple(f for f in kept if f.code is not Code.STRUCT_OPS_ATTACHS)
         return dataclasses.replace(result, findings=(*kept, *extra))
-
-
-class _Report:
-    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
-        raise NotImplementedError
-
-    def close(self, failed: bool) -> None:
-        raise NotImplementedError
-
-
-class _TextReport(_Report):
-    """Findings in file order (file, line, column), each entry's summary after its findings;
-    counts, not findings, are kept for the last line."""
-
-    def __init__(self, io: IO) -> None:
-        self.io = io
-        self.counts = {"error": 0, "warning": 0, "info": 0}
-        self.checked = 0
-
-    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
-        from delegopts.diagnostics import Diagnostic
-
-        events: list[tuple[tuple[int, int, int], Diagnostic | Checked]] = []
-        for finding in [*findings, *(f for r in results for f in r.findings)]:
-            events.append(((finding.line, 0, finding.column), finding))
-        for result in results:
-            events.append(((result.found.line, 1, 0), result))
-        for _, event in sorted(events, key=lambda item: item[0]):
-            if isinstance(event, Diagnostic):
-                self.io.err.write(event.render() + "\n")
-                self.counts[event.severity.value] += 1
-            elif event.options is not None:
-                shown = str(event.options) or "(nothing shown)"
-                where = f"{event.found.path}:{event.found.line}" if event.found.path else ""
-                self.io.out.write(printable(f"{where}: {event.found.what}: {shown}") + "\n")
-        self.checked += len(results)
-
-    def close(self, failed: bool) -> None:
-        counts = self.counts.items()
-        summary = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts if n)
-        self.io.err.write(
-            f"{self.checked} option string{'s' if self.checked != 1 else ''} checked"
-            f"{': ' + summary if summary else ', no findings'}\n"
-        )
-
-
-class _JsonReport(_Report):
-    """One JSON document, written as the inputs are checked: keys in sorted order put
-    ``inputs`` first, so each input is written as soon as it is checked; the findings
-    about the files themselves (``problems``) are kept for the end."""
-
-    def __init__(self, io: IO, catalog: Catalog) -> None:
-        self.io = io
-        self.catalog = catalog
-        self.problems: list[dict[str, Any]] = []
-        self.first = True
-        io.out.write('{"inputs": [')
-
-    def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
-        self.problems += [f.to_json() for f in findings]
-        for r in results:
-            record = {
-                "file": r.found.path,
-                "line": r.found.line,
-                "what": r.found.what,
-                "target": r.found.target,
-                "input": r.found.options,
-                "ok": r.ok,
-                "shown": None if r.options is None else str(r.options),
-                "options": None if r.options is None else r.options.to_json(),
-                "problems": [f.to_json() for f in r.findings],
-            }
-            self.io.out.write(("" if self.first else ", ") + json_text(record))
-            self.first = False
-
-    def close(self, failed: bool) -> None:
-        rest = {"kernel": self.catalog.label, "ok": not failed, "problems": self.problems}
-        rest["schema"] = JSON_SCHEMA
-        self.io.out.write("], " + json_text(rest)[1:] + "\n")
