@@ -598,16 +598,32 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_show_draws_a_table_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+@pytest.mark.parametrize("columns", [80, 120])
+def test_show_on_a_terminal_wraps_by_words(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm")
     out, err = _Terminal(), io.StringIO()
     status = main([*("show", *K, "--mountinfo", "mountinfo-6.18.44")], stdout=out, stderr=err)
-    table = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())  # NO_COLOR keeps bold and italics
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())  # NO_COLOR keeps bold and dim
     assert (status, err.getvalue()) == (0, "")
-    assert "BPF token delegation supported" in table and "┃ mount point" in table
-    row = next(line for line in table.splitlines() if "/tmp/dlg/token" in line)
-    assert [cell.strip() for cell in row.split("│")[1:4]] == ["/tmp/dlg/token", "1000:1000", "0700"]
+    lines = [line.rstrip() for line in shown.splitlines()]  # rich pads cells with blanks
+    assert max(len(line) for line in shown.splitlines()) <= columns
+    assert "/tmp/dlg/token" in lines
+    assert any(re.fullmatch(r"  owner +uid 1000, gid 1000", line) for line in lines)
+    # wrapped only between words: every word of the plain layout is a word here too
+    plain = io.StringIO()
+    main([*("show", *K, "--mountinfo", "mountinfo-6.18.44", "--plain")], stdout=plain)
+    assert set(plain.getvalue().split()) <= set(shown.split())
+    assert len(lines) < 70  # four mounts (190 lines in the old table at 80 columns)
+
+
+def test_term_dumb_gets_the_plain_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    out, plain = _Terminal(), io.StringIO()
+    main([*("show", *K, "--mountinfo", "mountinfo-6.18.44")], stdout=out)
+    main([*("show", *K, "--mountinfo", "mountinfo-6.18.44", "--plain")], stdout=plain)
+    assert out.getvalue() == plain.getvalue()
 
 
 @pytest.mark.parametrize("columns", [None, "77", "200", "abc", "-3", "0"])
