@@ -96,7 +96,10 @@ def run(arguments: list[str], io: IO) -> int:
     :class:`~delegopts.errors.InputError` through: both are reported here, once, as
     unreadable input (exit status 3).
     """
-    show_traceback = "--traceback" in arguments
+    # --traceback is global: accepted before or after the command (not after '--')
+    end = arguments.index("--") if "--" in arguments else len(arguments)
+    show_traceback = "--traceback" in arguments[:end]
+    arguments = [a for a in arguments[:end] if a != "--traceback"] + arguments[end:]
     token = _streams.set(io)
     try:
         parser = build_parser(_command_named(arguments))

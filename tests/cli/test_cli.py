@@ -691,3 +691,20 @@ def test_a_run_imports_only_its_own_command(argv: list[str], loaded: list[str]) 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == repr(loaded)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_traceback_is_a_global_option(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import delegopts.cli.names_cmd as names_cmd
+
+    def broken(*_: object) -> int:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(names_cmd, "run", broken)
+    argv = ["names", "--kernel", "7.2.13"]
+    argv = ["--traceback", *argv] if where == "before" else [*argv, "--traceback"]
+    with pytest.raises(RuntimeError, match="planted"):
+        main(argv, stdout=io.StringIO(), stderr=io.StringIO())
+    err = io.StringIO()
+    assert main(argv[1:] if where == "before" else argv[:-1], stderr=err) == 4
+    assert "internal error: RuntimeError: planted" in err.getvalue()
