@@ -19,6 +19,7 @@ __all__ = [
     "JSON_SCHEMA",
     "ExitStatus",
     "HelpFormatter",
+    "JsonStream",
     "UsageError",
     "add_lint_options",
     "add_target",
@@ -28,10 +29,12 @@ __all__ = [
     "kernel_btf_for",
     "open_input",
     "policy_of",
+    "stamp",
 ]
 
-#: Bumped when a key of the JSON output changes meaning or goes away.
-JSON_SCHEMA = 1
+#: Bumped when a key of the JSON output changes meaning or goes away (2: every document
+#: says its command and the delegopts version; format --json is one document).
+JSON_SCHEMA = 2
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -262,8 +265,50 @@ def json_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=True)
 
 
-def dump_json(value: Any, io: IO) -> None:
-    io.out.write(json_text(value) + "\n")
+def stamp(command: str) -> dict[str, Any]:
+    """What every JSON document and JSON line says of itself."""
+    from delegopts import __version__
+
+    return {"command": command, "delegopts": __version__, "schema": JSON_SCHEMA}
+
+
+def dump_json(value: dict[str, Any], io: IO, command: str) -> None:
+    """One JSON document, stamped with the command and version (see :func:`stamp`)."""
+    io.out.write(json_text({**value, **stamp(command)}) + "\n")
+
+
+class JsonStream:
+    """A JSON document one of whose keys is a list written as it grows, or, with ``lines``,
+    JSON Lines: one stamped record a line, each with the ``context`` keys too.
+
+    Keys are sorted, so the document is written as: the keys before the list's, the list
+    an item at a time, then the keys after it (given at :meth:`close`).
+    """
+
+    def __init__(
+        self, io: IO, command: str, key: str, context: dict[str, Any], *, lines: bool = False
+    ) -> None:
+        self.io, self.command, self.key, self.lines = io, command, key, lines
+        self.context = context
+        self.first = True
+        self.head = {**context, **stamp(command)}
+        if not lines:
+            before = {k: v for k, v in self.head.items() if k < key}
+            opening = json_text(before)[:-1] if before else "{"
+            io.out.write(f"{opening}{', ' if before else ''}{json_text(key)}: [")
+
+    def add(self, record: dict[str, Any]) -> None:
+        if self.lines:
+            self.io.out.write(json_text({**record, **self.head}) + "\n")
+            return
+        self.io.out.write(("" if self.first else ", ") + json_text(record))
+        self.first = False
+
+    def close(self, **after: Any) -> None:
+        if self.lines:
+            return
+        rest = {k: v for k, v in {**self.head, **after}.items() if k > self.key}
+        self.io.out.write("]" + (", " + json_text(rest)[1:] if rest else "}") + "\n")
 
 
 def open_input(name: str, io: IO) -> TextIO:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
+from delegopts.cli._common import IO, ExitStatus, UsageError, dump_json
 from delegopts.display import printable
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return _slim(btf, info, args.output, io)
     record = describe(btf, info)
     if args.json:
-        dump_json(record, io)
+        dump_json(record, io, "btf info")
     elif io.out.isatty():
         _table(record, io)
     else:
@@ -122,7 +122,6 @@ def describe(btf: BTF, info: SourceInfo) -> dict[str, Any]:
         }  # fmt: skip
     members = btf.struct_members("bpf_mount_opts")
     return {
-        "schema": JSON_SCHEMA,
         "source": info.path,
         "kind": info.kind,
         "layers": list(info.layers),

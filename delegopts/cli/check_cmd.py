@@ -91,10 +91,11 @@ def register(commands: Any) -> None:
         "--format",
         choices=REPORT_FORMATS,
         default="text",
-        help="text (findings with carets), json (one document), sarif (SARIF 2.1.0, for "
-        "code scanning), github (workflow annotations)",
+        help="text (findings with carets), json (one document), jsonl (JSON Lines: a line an "
+        "input), sarif (SARIF 2.1.0, for code scanning), github (workflow annotations)",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -228,7 +229,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
     # The objects are read before anything is printed, too.
     objects = _ForObjects(args, catalog, policy.ignore) if args.for_paths else None
-    report = open_report("json" if args.json else args.format, io, catalog)
+    report = open_report(
+        "json" if args.json else "jsonl" if args.jsonl else args.format, io, catalog
+    )
     failed = False
     if objects is not None and objects.problems:
         failed = policy.fails(objects.problems)

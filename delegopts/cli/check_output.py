@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, json_text
+from delegopts.cli._common import IO, json_text
 from delegopts.display import printable
 
 if TYPE_CHECKING:
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["REPORT_FORMATS", "open_report"]
 
 #: The values of ``check --format``.
-REPORT_FORMATS = ("text", "json", "sarif", "github")
+REPORT_FORMATS = ("text", "json", "jsonl", "sarif", "github")
 
 
 def open_report(kind: str, io: IO, catalog: Catalog) -> _Report:
     """The report ``check --format KIND`` writes."""
-    if kind == "json":
-        return _JsonReport(io, catalog)
+    if kind in ("json", "jsonl"):
+        return _JsonReport(io, catalog, lines=kind == "jsonl")
     if kind == "sarif":
         return _SarifReport(io)
     if kind == "github":
@@ -79,21 +79,25 @@ class _TextReport(_Report):
 
 
 class _JsonReport(_Report):
-    """One JSON document, written as the inputs are checked: keys in sorted order put
-    ``inputs`` first, so each input is written as soon as it is checked; the findings
-    about the files themselves (``problems``) are kept for the end."""
+    """One JSON document (or JSON Lines), written as the inputs are checked: each input as
+    soon as it is checked; the findings about the files themselves (``problems``) are kept
+    for the end (with ``lines``, each is a line of its own as it comes)."""
 
-    def __init__(self, io: IO, catalog: Catalog) -> None:
-        self.io = io
-        self.catalog = catalog
+    def __init__(self, io: IO, catalog: Catalog, *, lines: bool = False) -> None:
+        from delegopts.cli._common import JsonStream
+
+        self.lines = lines
+        self.stream = JsonStream(io, "check", "inputs", {"kernel": catalog.label}, lines=lines)
         self.problems: list[dict[str, Any]] = []
-        self.first = True
-        io.out.write('{"inputs": [')
 
     def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
-        self.problems += [f.to_json() for f in findings]
+        for finding in findings:
+            if self.lines:
+                self.stream.add({"problem": finding.to_json()})
+            else:
+                self.problems.append(finding.to_json())
         for r in results:
-            record = {
+            self.stream.add({
                 "file": r.found.path,
                 "line": r.found.line,
                 "what": r.found.what,
@@ -103,14 +107,10 @@ class _JsonReport(_Report):
                 "shown": None if r.options is None else str(r.options),
                 "options": None if r.options is None else r.options.to_json(),
                 "problems": [f.to_json() for f in r.findings],
-            }
-            self.io.out.write(("" if self.first else ", ") + json_text(record))
-            self.first = False
+            })  # fmt: skip
 
     def close(self, failed: bool) -> None:
-        rest = {"kernel": self.catalog.label, "ok": not failed, "problems": self.problems}
-        rest["schema"] = JSON_SCHEMA
-        self.io.out.write("], " + json_text(rest)[1:] + "\n")
+        self.stream.close(ok=not failed, problems=self.problems)
 
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}

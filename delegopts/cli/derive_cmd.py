@@ -7,7 +7,6 @@ from typing import Any
 
 from delegopts.cli._common import (
     IO,
-    JSON_SCHEMA,
     ExitStatus,
     add_target,
     catalog_for,
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     to = "json" if args.json else args.to
     optional = args.with_optional_probes
     if to == "json":
-        dump_json({"schema": JSON_SCHEMA, **to_json(answer, catalog)}, io)
+        dump_json(to_json(answer, catalog), io, "derive")
     elif to == "lxd":
         text = canonical(answer, catalog, optional_probes=optional)
         io.out.write("".join(f"{line}\n" for line in to_lxd(text)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, dump_json
+from delegopts.cli._common import IO, ExitStatus, dump_json
 from delegopts.display import printable
 
 if TYPE_CHECKING:
@@ -156,7 +156,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.json:
         dump_json(
             {
-                "schema": JSON_SCHEMA,
                 "a": {
                     "input": args.a,
                     "kernel": catalog_a.label,
@@ -174,6 +173,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
                 "scalars": scalars,
             },
             io,
+            "diff",
         )
         return ExitStatus.INVALID if differ else ExitStatus.OK
     io.out.write(f"A: {str(a) or '(nothing)'}   (kernel {printable(catalog_a.label)})\n")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
     IO,
-    JSON_SCHEMA,
     ExitStatus,
     add_lint_options,
     add_target,
@@ -180,13 +179,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
         if args.json:
             dump_json(
                 {
-                    "schema": JSON_SCHEMA,
                     "input": args.options,
                     "kernel": catalog.label,
                     "ok": False,
                     "error": refusal.to_json(),
                 },
                 io,
+                "explain",
             )
         else:
             io.err.write(refusal.render() + "\n")
@@ -198,7 +197,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.json:
         dump_json(
             {
-                "schema": JSON_SCHEMA,
                 "input": args.options,
                 "kernel": catalog.label,
                 "ok": True,
@@ -207,6 +205,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
                 "diagnostics": [f.to_json() for f in result.findings],
             },
             io,
+            "explain",
         )
         return ExitStatus.OK
     _text(options, table, io)

@@ -13,7 +13,6 @@ from delegopts.cli._common import (
     UsageError,
     add_target,
     catalog_for,
-    dump_json,
     open_input,
     read_text,
 )
@@ -57,7 +56,10 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("options", nargs="*", metavar="OPTIONS", help="bpffs option strings")
     parser.add_argument("-f", "--file", metavar="FILE", help="read one option string a line")
-    parser.add_argument("--json", action="store_true", help="one JSON object per input")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON document, its results a record an input"
+    )
+    parser.add_argument("--jsonl", action="store_true", help="JSON Lines: a record an input")
     parser.add_argument("--to", choices=TARGETS, default="kernel", help="the output form")
     parser.add_argument(
         "--from",
@@ -196,16 +198,18 @@ def _format_each(
     io: IO,
 ) -> int:
     """Convert and write each input as it comes (``--from json`` decoded first)."""
+    from delegopts.cli._common import JsonStream
     from delegopts.semantics import parse
 
     status = ExitStatus.OK
+    stream = None
+    if args.json or args.jsonl:
+        stream = JsonStream(io, "format", "results", {"kernel": catalog.label}, lines=args.jsonl)
     for name, line, given in inputs:
         text = _from_json(given, name) if args.source == "json" else given
         location = f"{name}:{line}" if line is not None else ""
         record: dict[str, Any] = {
-            "schema": JSON_SCHEMA,
             "input": text,
-            "kernel": catalog.label,
             "ok": True,
             "options": None,
             "errno": None,
@@ -222,7 +226,7 @@ def _format_each(
             record.update(
                 ok=False, errno=error.errno_name, error=error.headline(), column=error.column
             )
-            if not args.json:
+            if stream is None:
                 io.err.write(error.render(location) + "\n")
         else:
             record["options"] = str(options)
@@ -230,11 +234,13 @@ def _format_each(
             converted = _convert(options, args.to, io, f"{location}: " if location else "")
             if args.to != "kernel":
                 record[args.to] = converted
-            if not args.json:
+            if stream is None:
                 io.out.write(f"{converted}\n")
                 where = f"{location}: " if location else ""
                 for diagnostic in options.diagnostics:
                     io.err.write(f"{where}{diagnostic.headline()}\n")
-        if args.json:
-            dump_json(record, io)
+        if stream is not None:
+            stream.add(record)
+    if stream is not None:
+        stream.close()
     return status

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
     IO,
-    JSON_SCHEMA,
     ExitStatus,
     add_target,
     catalog_for,
@@ -61,13 +60,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     catalog = catalog_for(args, io)
     kinds = [OptionKind[_KINDS[args.kind]]] if args.kind else list(OptionKind)
     record = {
-        "schema": JSON_SCHEMA,
         "kernel": catalog.label,
         "delegation_supported": catalog.supports_delegation,
         "options": {kind.key: _option(catalog, kind.key) for kind in kinds},
     }
     if args.json:
-        dump_json(record, io)
+        dump_json(record, io, "names")
     else:
         _print(record, io)
     return ExitStatus.OK

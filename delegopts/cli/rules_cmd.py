@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, ExitStatus, UsageError, dump_json
+from delegopts.cli._common import IO, ExitStatus, UsageError, dump_json
 
 _EXAMPLES = """\
 examples:
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError(f"delegopts rules: {error}") from error
     rules = [rule for rule in RULES if not wanted or rule.code in wanted]
     if args.json:
-        dump_json({"schema": JSON_SCHEMA, "rules": [rule.to_json() for rule in rules]}, io)
+        dump_json({"rules": [rule.to_json() for rule in rules]}, io, "rules")
         return ExitStatus.OK
     for rule in rules:
         code = rule.code

@@ -64,6 +64,7 @@ def register(commands: Any) -> None:
         "'bpftool -j token list'",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
     parser.add_argument("--plain", action="store_true", help="the same as --format plain")
     parser.add_argument("--raw", action="store_true", help="the same as --format raw")
     parser.add_argument(
@@ -113,7 +114,7 @@ def _format_of(args: argparse.Namespace, io: IO) -> str:
     """The output form: what was asked for, else a layout for a terminal, else plain."""
     import os
 
-    asked = [name for name in ("json", "plain", "raw") if getattr(args, name)]
+    asked = [name for name in ("json", "jsonl", "plain", "raw") if getattr(args, name)]
     if args.format:
         asked.append(args.format)
     if args.output and not asked:

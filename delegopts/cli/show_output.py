@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, JSON_SCHEMA, UsageError, json_text
+from delegopts.cli._common import IO, UsageError
 from delegopts.display import printable
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "SHOW_FORMATS", "open_output", "parse_columns"]
 
 #: The values of ``show --format`` (a terminal gets its own layout by default).
-SHOW_FORMATS = ("plain", "raw", "json", "bpftool")
+SHOW_FORMATS = ("plain", "raw", "json", "jsonl", "bpftool")
 _NOUNS = {
     "delegate_cmds": "commands",
     "delegate_maps": "maps",
@@ -48,8 +48,8 @@ def parse_columns(text: str) -> tuple[str, ...]:
 def open_output(
     kind: str, io: IO, catalog: Catalog, source: str, columns: tuple[str, ...] | None
 ) -> _Output:
-    if kind == "json":
-        return _JsonOutput(io, catalog, source)
+    if kind in ("json", "jsonl"):
+        return _JsonOutput(io, catalog, source, lines=kind == "jsonl")
     if kind == "bpftool":
         return _BpftoolOutput(io)
     if kind == "raw":
@@ -83,21 +83,23 @@ class _Output:
 
 
 class _JsonOutput(_Output):
-    """One document; ``mounts`` (between the sorted keys before and after it) written as
-    the mounts are read."""
+    """One document (or JSON Lines, a line a mount); the mounts written as they are read."""
 
-    def __init__(self, io: IO, catalog: Catalog, source: str) -> None:
-        self.io, self.source, self.first = io, source, True
-        head = {"delegation_supported": catalog.supports_delegation, "kernel": catalog.label}
-        io.out.write(json_text(head)[:-1] + ', "mounts": [')
+    def __init__(self, io: IO, catalog: Catalog, source: str, *, lines: bool = False) -> None:
+        from delegopts.cli._common import JsonStream
+
+        context = {
+            "delegation_supported": catalog.supports_delegation,
+            "kernel": catalog.label,
+            "source": source,
+        }
+        self.stream = JsonStream(io, "show", "mounts", context, lines=lines)
 
     def add(self, record: dict[str, Any]) -> None:
-        self.io.out.write(("" if self.first else ", ") + json_text(record))
-        self.first = False
+        self.stream.add(record)
 
     def close(self) -> None:
-        tail = {"schema": JSON_SCHEMA, "source": self.source}
-        self.io.out.write("], " + json_text(tail)[1:] + "\n")
+        self.stream.close()
 
 
 class _BpftoolOutput(_Output):

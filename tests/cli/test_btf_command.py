@@ -46,7 +46,7 @@ def test_info_json(tmp_path: Path, name: str, data: bytes, expected: dict[str, o
     assert (status, err) == (0, "")
     record = json.loads(out)
     assert {key: record[key] for key in expected} == expected
-    assert record["schema"] == 1
+    assert record["schema"] == 2 and record["command"] == "btf info"
     assert record["btf_size"] == len(BLOB)
     assert record["types"] == 5  # the INT the struct needs, three enums, the struct
     assert record["byte_order"] == "little"

@@ -209,7 +209,7 @@ def test_check_broken_unit_names_every_line() -> None:
 def test_check_json_for_ci() -> None:
     status, out, err = run("check", *K, "--json", "--fstab", "fstab")
     report = json.loads(out)
-    assert (status, err, report["schema"], report["ok"]) == (1, "", 1, False)
+    assert (status, err, report["schema"], report["ok"]) == (1, "", 2, False)
     assert [p["code"] for p in report["problems"]] == ["F103"]
     inputs = {i["target"]: i for i in report["inputs"]}
     assert inputs["/sys/fs/bpf/My Token"]["ok"] is False
@@ -334,7 +334,7 @@ def test_show_plain_when_piped(dump: str) -> None:
 def test_show_json_has_what_bpftool_token_list_has() -> None:
     status, out, err = run("show", *K, "--json", "--mountinfo", "mountinfo-6.18.44")
     report = json.loads(out)
-    assert (status, err, report["schema"], report["delegation_supported"]) == (0, "", 1, True)
+    assert (status, err, report["schema"], report["delegation_supported"]) == (0, "", 2, True)
     token = report["mounts"][0]
     assert token["mount_point"] == "/tmp/dlg/token" and token["mode"] == "0700"
     assert token["owner"] == {"uid": 1000, "gid": 1000}

@@ -61,9 +61,17 @@ def test_format(btf618: str, argv: list[str], status: int, stdout: str, stderr: 
 def test_json_lines_from_a_file(btf618: str, tmp_path: Path) -> None:
     listing = tmp_path / "opts.txt"
     listing.write_text("delegate_cmds=prog_load:0x1\n\ndelegate_cmds=ANY\n")
-    status, out, err = run("format", "--btf", btf618, "--json", "-f", str(listing))
+    status, out, err = run("format", "--btf", btf618, "--jsonl", "-f", str(listing))
     assert (status, err) == (1, "")
     first, second = (json.loads(line) for line in out.splitlines())
+    assert (first["command"], first["schema"]) == ("format", 2)
+    status, out, err = run("format", "--btf", btf618, "--json", "-f", str(listing))
+    document = json.loads(out)
+    assert (document["command"], document["kernel"]) == ("format", first["kernel"])
+    assert document["results"] == [
+        {k: v for k, v in r.items() if k not in ("command", "delegopts", "schema", "kernel")}
+        for r in (first, second)
+    ]
     assert first["ok"] is True and first["options"] == "delegate_cmds=map_create"
     assert first["line"] == 1 and first["errno"] is None
     assert [d["code"] for d in first["diagnostics"]] == ["D201"]

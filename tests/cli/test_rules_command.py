@@ -52,7 +52,7 @@ def test_a_format_rule_says_what_its_example_is() -> None:
 def test_json() -> None:
     status, out, _ = run("rules", "--json")
     document = json.loads(out)
-    assert status == 0 and document["schema"] == 1
+    assert status == 0 and document["schema"] == 2
     assert [rule["code"] for rule in document["rules"]] == [code.value for code in Code]
     assert document["rules"][0] == {
         "category": "silently ignored",

@@ -69,7 +69,7 @@ def test_json_lists_every_need(btf: str) -> None:
     status, out, _ = run("derive", "--btf", btf, "--json", str(build("cgroup_maps")))
     assert status == 0
     value = json.loads(out)
-    assert value["schema"] == 1
+    assert value["schema"] == 2
     assert value["libbpf"] == "1.7.0"
     assert value["options"].startswith("delegate_cmds=map_create:prog_load:btf_load,")
     assert "kprobe" in value["options_with_optional_probes"]
