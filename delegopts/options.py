@@ -193,6 +193,6 @@ class Options:
             "options": str(self),
             "uid": self.uid,
             "gid": self.gid,
-            "mode": f"{mode_shown(self.mode):o}",
+            "mode": f"{mode_shown(self.mode):04o}",
             "delegate": {mask.kind.key: mask.to_json() for mask in self},
         }
