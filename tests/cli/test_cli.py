@@ -695,7 +695,7 @@ def test_a_run_imports_only_its_own_command(argv: list[str], loaded: list[str]) 
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_traceback_is_a_global_option(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import delegopts.cli.names_cmd as names_cmd
+    from delegopts.cli import names_cmd
 
     def broken(*_: object) -> int:
         raise RuntimeError("planted")
