@@ -1,0 +1,1 @@
+"""JSON Schemas of what delegopts writes (``output.schema.json``)."""
