@@ -1,7 +1,13 @@
 """delegopts: the BPF token delegation options of bpffs, exactly as a kernel reads them.
 
-The public names below are imported on first use, so ``import delegopts`` (and so
-``delegopts --version``) costs almost nothing; see :func:`__getattr__`.
+The public API: a target kernel's :class:`Catalog` (``Catalog.running_kernel()``,
+``Catalog.snapshot("6.12.107")``, ``Catalog.from_source(path)``); :func:`parse` an option
+string into :class:`Options`; :func:`lint_options` (the package ``delegopts.lint`` holds
+the rules); check files with :func:`check_file`, :func:`check_text` and
+:func:`check_options`; convert with :func:`to_systemd` and :func:`to_incus`;
+:class:`Policy` for ignored codes and strictness. Every finding is a :class:`Diagnostic`;
+every error a :class:`DelegoptsError`. The names are imported on first use, so
+``import delegopts`` (and ``delegopts --version``) costs almost nothing.
 
 >>> catalog = tiny_catalog
 >>> options = parse("delegate_cmds=prog_load:MAP_CREATE", catalog)
@@ -20,9 +26,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
-    from delegopts.diagnostics import Code, Diagnostic, Severity
-    from delegopts.errors import BTFError, DelegoptsError, OptionError, Span
+    from delegopts.checking import Report, check_file, check_options, check_text
+    from delegopts.diagnostics import Code, Diagnostic, Location, Severity
+    from delegopts.errors import BTFError, DelegoptsError, InputError, OptionError, Span
+    from delegopts.formats.incus import to_incus
+    from delegopts.formats.systemd import to_systemd
+    from delegopts.lint import lint as lint_options
     from delegopts.options import Mask, Options, Step
+    from delegopts.policy import Policy, UnknownCodeError, parse_codes
     from delegopts.semantics import parse, parse_mask
 
 __version__ = "0.1.0"
@@ -33,19 +44,34 @@ _EXPORTS = {
     "EnumCatalog": "catalog",
     "Name": "catalog",
     "OptionKind": "catalog",
+    "Report": "checking",
+    "check_file": "checking",
+    "check_options": "checking",
+    "check_text": "checking",
     "Code": "diagnostics",
     "Diagnostic": "diagnostics",
+    "Location": "diagnostics",
     "Severity": "diagnostics",
     "BTFError": "errors",
     "DelegoptsError": "errors",
+    "InputError": "errors",
     "OptionError": "errors",
     "Span": "errors",
-    "Mask": "model",
-    "Options": "model",
-    "Step": "model",
+    "to_incus": "formats.incus",
+    "to_systemd": "formats.systemd",
+    "lint_options": "lint",
+    "Mask": "options",
+    "Options": "options",
+    "Step": "options",
+    "Policy": "policy",
+    "UnknownCodeError": "policy",
+    "parse_codes": "policy",
     "parse": "semantics",
     "parse_mask": "semantics",
 }
+
+#: exported names that their module defines under another name
+_DEFINED_AS = {"lint_options": "lint"}
 
 __all__ = [
     "BTFError",
@@ -54,17 +80,29 @@ __all__ = [
     "DelegoptsError",
     "Diagnostic",
     "EnumCatalog",
+    "InputError",
+    "Location",
     "Mask",
     "Name",
     "OptionError",
     "OptionKind",
     "Options",
+    "Policy",
+    "Report",
     "Severity",
     "Span",
     "Step",
+    "UnknownCodeError",
     "__version__",
+    "check_file",
+    "check_options",
+    "check_text",
+    "lint_options",
     "parse",
+    "parse_codes",
     "parse_mask",
+    "to_incus",
+    "to_systemd",
 ]
 
 
@@ -73,7 +111,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'delegopts' has no attribute {name!r}")
-    value = getattr(import_module(f"delegopts.{module}"), name)
+    value = getattr(import_module(f"delegopts.{module}"), _DEFINED_AS.get(name, name))
     globals()[name] = value
     return value
 

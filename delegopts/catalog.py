@@ -28,8 +28,12 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ALL_KEYS",
@@ -145,6 +149,12 @@ class EnumCatalog:
     _bits: tuple[tuple[int, Name], ...] = field(default=(), repr=False)
     _first: Mapping[int, Name] = field(default_factory=dict, repr=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle by value (the read-only mappings are rebuilt from dicts)."""
+        state = (self.kind, self.names, self.any_mask, self.guard, dict(self._index),
+                 self._bits, dict(self._first))  # fmt: skip
+        return _enum_catalog, (state,)
+
     @classmethod
     def build(
         cls,
@@ -229,6 +239,10 @@ class Catalog:
     has_btf: bool = True
     btf_size: int = 0
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle by value: a catalog travels to another process without its BTF."""
+        return _catalog, (self.label, dict(self.enums), self.keys, self.has_btf, self.btf_size)
+
     def __getitem__(self, kind: OptionKind) -> EnumCatalog:
         return self.enums[kind]
 
@@ -281,6 +295,18 @@ class Catalog:
         return cls.from_btf(btf, label=label or info.label)
 
     @classmethod
+    def snapshot(cls, version: str) -> Catalog:
+        """The catalog of a kernel snapshot shipped with delegopts (``6.12.107``...).
+
+        >>> Catalog.snapshot("7.2.13")[OptionKind.CMDS].any_mask
+        549755813887
+        """
+        from delegopts.btf.load import load_snapshot
+
+        btf, _ = load_snapshot(version)
+        return cls.from_btf(btf, label=version)
+
+    @classmethod
     def running_kernel(cls) -> Catalog:
         """The running kernel's catalog, from ``/sys/kernel/btf/vmlinux``."""
         from delegopts.btf import load
@@ -298,3 +324,19 @@ class Catalog:
             for kind, enum_catalog in self.enums.items()
         }
         return Catalog(f"{self.label} (no BTF)", MappingProxyType(enums), self.keys, False, 0)
+
+
+def _enum_catalog(state: tuple[Any, ...]) -> EnumCatalog:
+    kind, names, any_mask, guard, index, bits, first = state
+    return EnumCatalog(kind, names, any_mask, guard, MappingProxyType(index), bits,
+                       MappingProxyType(first))  # fmt: skip
+
+
+def _catalog(
+    label: str,
+    enums: dict[OptionKind, EnumCatalog],
+    keys: frozenset[str],
+    has_btf: bool,
+    btf_size: int,
+) -> Catalog:
+    return Catalog(label, MappingProxyType(enums), keys, has_btf, btf_size)
