@@ -78,6 +78,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--traceback", action="store_true", help="show the Python traceback of unexpected errors"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings (kernel, btf, kernel-release, ignore, strict) from this TOML file; by "
+        "default delegopts.toml or [tool.delegopts] in pyproject.toml, here or above",
+    )
+    parser.add_argument("--no-config", action="store_true", help="read no settings file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only in _COMMANDS else _COMMANDS:
         import_module(f"delegopts.cli.{name.replace('-', '_')}_cmd").register(commands)
@@ -96,10 +103,13 @@ def run(arguments: list[str], io: IO) -> int:
     :class:`~delegopts.errors.InputError` through: both are reported here, once, as
     unreadable input (exit status 3).
     """
-    # --traceback is global: accepted before or after the command (not after '--')
+    # --traceback, --config FILE and --no-config are global: accepted before or after the
+    # command (not after '--')
     end = arguments.index("--") if "--" in arguments else len(arguments)
     show_traceback = "--traceback" in arguments[:end]
-    arguments = [a for a in arguments[:end] if a != "--traceback"] + arguments[end:]
+    no_config = "--no-config" in arguments[:end]
+    config, head = _take_config(arguments[:end])
+    arguments = [a for a in head if a not in ("--traceback", "--no-config")] + arguments[end:]
     token = _streams.set(io)
     try:
         parser = build_parser(_command_named(arguments))
@@ -107,6 +117,8 @@ def run(arguments: list[str], io: IO) -> int:
             args = parser.parse_args(arguments)
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
+        if not no_config:
+            _settings(args, config)
         # what follows '--' is literal: check reads it as option strings, never as files
         args.after_dashes = arguments[arguments.index("--") + 1 :] if "--" in arguments else []
         if args.command is None:
@@ -151,3 +163,31 @@ def _quiet_stdout(io: IO) -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def _take_config(arguments: list[str]) -> tuple[str | None, list[str]]:
+    """``--config FILE`` (or ``--config=FILE``) out of the arguments, and the rest."""
+    rest: list[str] = []
+    config = None
+    words = iter(arguments)
+    for word in words:
+        if word == "--config":
+            config = next(words, None)
+            if config is None:
+                raise UsageError("delegopts: --config needs a FILE")
+        elif word.startswith("--config="):
+            config = word.removeprefix("--config=")
+        else:
+            rest.append(word)
+    return config, rest
+
+
+def _settings(args: argparse.Namespace, config: str | None) -> None:
+    """Apply a settings file: the one named by --config, else the nearest one found."""
+    from pathlib import Path
+
+    from delegopts.cli.config import apply_settings, find_settings, read_settings
+
+    path = Path(config) if config else find_settings(Path.cwd())
+    if path is not None:
+        apply_settings(args, read_settings(path))

@@ -1,0 +1,114 @@
+"""Project settings for every command: ``delegopts.toml``, or ``[tool.delegopts]`` in
+``pyproject.toml``, found in the current folder or the nearest one above it.
+
+Keys (all optional): ``kernel`` (a shipped snapshot, as ``--kernel``), ``btf`` (as
+``--btf``; relative to the file's folder), ``kernel-release`` (as ``--kernel-release``),
+``ignore`` (a list of codes or names, added to ``--ignore``), ``strict`` (a boolean, as
+``--strict``). The command line wins over the file; ``--config FILE`` names another file
+and ``--no-config`` reads none.
+
+>>> settings = parse_settings({"kernel": "6.12.107", "ignore": ["D501"]}, "delegopts.toml")
+>>> settings.kernel, settings.ignore
+('6.12.107', ('D501',))
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from delegopts.cli._common import UsageError
+from delegopts.display import printable
+from delegopts.errors import InputError
+
+__all__ = ["Settings", "apply_settings", "find_settings", "parse_settings", "read_settings"]
+
+_KEYS = ("kernel", "btf", "kernel-release", "ignore", "strict")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a settings file says, and which file it was."""
+
+    path: str
+    kernel: str | None = None
+    btf: str | None = None
+    kernel_release: str | None = None
+    ignore: tuple[str, ...] = ()
+    strict: bool | None = None
+
+
+def find_settings(start: Path) -> Path | None:
+    """The nearest ``delegopts.toml``, or ``pyproject.toml`` with ``[tool.delegopts]``."""
+    for folder in (start, *start.parents):
+        own = folder / "delegopts.toml"
+        if own.is_file():
+            return own
+        project = folder / "pyproject.toml"
+        if project.is_file() and "[tool.delegopts]" in project.read_text(errors="replace"):
+            return project
+    return None
+
+
+def read_settings(path: Path) -> Settings:
+    """The settings in ``path``; a UsageError naming the file, the line and the fix."""
+    import tomllib
+
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        why = f"cannot read: {error.strerror or error}"
+        raise InputError(str(path), why, errno=error.errno) from error
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"delegopts: {printable(str(path))}: not TOML: {error}") from error
+    table: Any = document
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("delegopts", {})
+    return parse_settings(table, str(path))
+
+
+def parse_settings(table: Any, path: str) -> Settings:
+    """Check the keys and types of a settings table."""
+    where = f"delegopts: {printable(path)}"
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: the settings must be a table")
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown setting {printable(unknown[0])!r}; settings: {', '.join(_KEYS)}"
+        )
+    for key in ("kernel", "btf", "kernel-release"):
+        if key in table and not isinstance(table[key], str):
+            raise UsageError(f"{where}: {key} must be a string")
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
+        raise UsageError(f'{where}: ignore must be a list of codes, such as ["D501"]')
+    strict = table.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise UsageError(f"{where}: strict must be true or false")
+    chosen = [key for key in ("kernel", "btf", "kernel-release") if key in table]
+    if len(chosen) > 1:
+        raise UsageError(f"{where}: choose one of kernel, btf and kernel-release")
+    btf = table.get("btf")
+    if btf is not None and not os.path.isabs(btf):
+        btf = os.path.join(os.path.dirname(path) or ".", btf)
+    return Settings(path, table.get("kernel"), btf, table.get("kernel-release"),
+                    tuple(ignore), strict)  # fmt: skip
+
+
+def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
+    """Fill in what the command line left open; the command line wins."""
+    target_given = any(getattr(args, name, None) for name in ("btf", "kernel", "kernel_release"))
+    if hasattr(args, "btf") and not target_given:
+        args.btf, args.kernel, args.kernel_release = (
+            settings.btf,
+            settings.kernel,
+            settings.kernel_release,
+        )
+    if hasattr(args, "ignore") and settings.ignore:
+        args.ignore = [*settings.ignore, *args.ignore]
+    if hasattr(args, "strict") and settings.strict is not None and not args.strict:
+        args.strict = settings.strict
