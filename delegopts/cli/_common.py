@@ -6,6 +6,8 @@ import argparse
 import enum
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,6 +32,7 @@ __all__ = [
     "open_input",
     "policy_of",
     "stamp",
+    "stdin_file",
 ]
 
 #: Bumped when a key of the JSON output changes meaning or goes away (2: every document
@@ -206,7 +209,10 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     btf = getattr(args, "btf", None)
     version = getattr(args, "kernel", None)
     release = getattr(args, "kernel_release", None)
-    if btf:
+    if btf == "-":
+        with stdin_file(io) as spooled:
+            catalog = Catalog.from_source(spooled, label="<stdin>")
+    elif btf:
         catalog = Catalog.from_source(btf)
     elif version:
         found, _ = load.load_snapshot(version)
@@ -327,3 +333,30 @@ def open_input(name: str, io: IO) -> TextIO:
     return _io.TextIOWrapper(
         open_regular(name), encoding="utf-8", errors="surrogateescape", newline=""
     )
+
+
+@contextmanager
+def stdin_file(io: IO) -> Iterator[str]:
+    """Standard input's bytes in an unnamed-on-exit temporary file, for readers that need
+    a file (BTF sources seek); at most the decompression limit is copied."""
+    import tempfile
+
+    from delegopts.btf.decompress import DEFAULT_LIMIT
+    from delegopts.errors import BTFError, InputError
+
+    raw = getattr(io.inp, "buffer", None)
+    if raw is None:
+        raise InputError("-", "standard input has no bytes to read here (it is text)")
+    with tempfile.NamedTemporaryFile(prefix="delegopts-stdin-") as spool:
+        copied = 0
+        while chunk := raw.read(1 << 20):
+            copied += len(chunk)
+            if copied > DEFAULT_LIMIT:
+                raise InputError("-", f"standard input holds more than {DEFAULT_LIMIT} bytes")
+            spool.write(chunk)
+        spool.flush()
+        try:
+            yield spool.name
+        except BTFError as error:  # name standard input, not the temporary file
+            error.source = error.source.replace(spool.name, "<stdin>")
+            raise

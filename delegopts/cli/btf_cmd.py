@@ -60,8 +60,11 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
+def _load(args: argparse.Namespace, io: IO) -> tuple[BTF, SourceInfo]:
+    from dataclasses import replace
+
     from delegopts.btf import installed, load
+    from delegopts.cli._common import stdin_file
 
     chosen = [x for x in (args.source, args.kernel, args.kernel_release) if x]
     if len(chosen) > 1:
@@ -70,11 +73,15 @@ def _load(args: argparse.Namespace) -> tuple[BTF, SourceInfo]:
         return load.load_snapshot(args.kernel)
     if args.kernel_release:
         return load.load_btf(installed.release_source(args.kernel_release))
+    if args.source == "-":
+        with stdin_file(io) as spooled:
+            btf, info = load.load_btf(spooled)
+        return btf, replace(info, path="<stdin>")
     return load.load_btf(args.source or load.RUNNING_KERNEL_BTF)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    btf, info = _load(args)
+    btf, info = _load(args, io)
     if args.btf_action == "slim":
         return _slim(btf, info, args.output, io)
     record = describe(btf, info)

@@ -157,3 +157,21 @@ def test_info_checks_every_record(tmp_path: Path) -> None:
     status, _, err = run("btf", "info", str(path))
     assert status == 3
     assert err == f"delegopts: {path}: unknown BTF kind 25 at byte {unrelated + 4}\n"
+
+
+@pytest.mark.parametrize("argv", [["btf", "info", "-"], ["names", "--btf", "-", "--kind", "cmds"]])
+def test_btf_from_standard_input(argv: list[str]) -> None:
+    import gzip
+    import subprocess
+    import sys
+
+    blob = gzip.compress((Path(__file__).resolve().parents[2] / "data/btf/7.2.13.btf").read_bytes())
+    code = "import sys; from delegopts.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, *argv], input=blob, capture_output=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert b"<stdin>" in done.stdout
+    bad = subprocess.run([sys.executable, "-c", code, *argv], input=b"not btf",
+                         capture_output=True, check=False)  # fmt: skip
+    assert bad.returncode == 3
+    assert bad.stderr.startswith(b"delegopts: <stdin>: not raw BTF, an ELF file, nor a kernel")
