@@ -75,7 +75,6 @@ def test_built_wheel_contents(tmp_path: Path) -> None:
 def test_package_files_read_without_a_loader_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """A loader with no get_data (exotic importers): the same bytes, via importlib.resources."""
     import delegopts.grammars
-
     from delegopts.grammar.resources import read_bytes
 
     class _NoGetData:  # the package's own loader, less get_data
