@@ -328,6 +328,8 @@ def test_hooks_run_through_pre_commit_try_repo(tmp_path: Path) -> None:
         )  # fmt: skip
 
     run("git", "init", "-q")
+    # the hooks read the repository's settings file like any run of delegopts there
+    (project / "delegopts.toml").write_text('kernel = "6.12.107"\n')
     (project / "fstab").write_text(_BAD_FSTAB)
     hook = [pre_commit, "try-repo", str(ROOT), "delegopts-fstab", "--verbose"]
     bad = run(*hook, "--files", "fstab")
@@ -337,7 +339,7 @@ def test_hooks_run_through_pre_commit_try_repo(tmp_path: Path) -> None:
         pytest.skip(f"pre-commit could not install the hook's environment: {why}")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
-    assert "error: EINVAL delegate_maps: 'arary' is not a map type" in bad.stdout
+    assert "error: EINVAL delegate_maps: 'arary' is not a map type of kernel 6.12.107" in bad.stdout
     (project / "fstab").write_text(_GOOD_FSTAB)
     good = run(*hook, "--files", "fstab")
     assert good.returncode == 0, good.stdout + good.stderr
