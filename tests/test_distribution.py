@@ -88,6 +88,52 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
+# --- the lower bounds CI installs ------------------------------------------------------
+
+
+def _pins(tmp_path: Path, dependencies: list[str], test: list[str], build: list[str]) -> object:
+    import runpy
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        f"[build-system]\nrequires = {build!r}\n"
+        f"[project]\ndependencies = {dependencies!r}\n"
+        f"[project.optional-dependencies]\ntest = {test!r}\n"
+    )
+    tool = runpy.run_path(str(ROOT / "tools" / "oldest_requirements.py"))
+    try:
+        return tool["pins"](pyproject)
+    except SystemExit as refused:
+        return str(refused)
+
+
+@pytest.mark.parametrize(
+    ("dependencies", "test", "build", "expected"),
+    [
+        (["lark>=1.1.5,<2", "rich >= 13.3.1"], ["pytest>=7.2.1; python_version>'3'"],
+         ["setuptools>=77.0.1"],
+         ["lark==1.1.5", "rich==13.3.1", "pytest==7.2.1", "setuptools==77.0.1"]),
+        (["pre-commit[x]>=3.0.4"], ["Pre-Commit>=3.0.4"], [], ["pre-commit==3.0.4"]),
+        (["lark"], [], [], "pyproject.toml: 'lark' has no lower bound (>=)"),
+        (["lark<2"], [], [], "pyproject.toml: 'lark<2' has no lower bound (>=)"),
+        (["lark>=1.1.5"], ["lark>=1.2"], [], "pyproject.toml: two lower bounds for lark"),
+    ],
+)  # fmt: skip
+def test_oldest_requirements_pins_each_lower_bound(
+    tmp_path: Path, dependencies: list[str], test: list[str], build: list[str], expected: object
+) -> None:
+    assert _pins(tmp_path, dependencies, test, build) == expected
+
+
+def test_oldest_requirements_of_this_project_are_exact_pins() -> None:
+    import runpy
+
+    pins = runpy.run_path(str(ROOT / "tools" / "oldest_requirements.py"))["pins"]()
+    names = [pin.split("==")[0] for pin in pins]
+    assert len(names) == len(set(names))
+    assert {"lark", "pyelftools", "zstandard", "lz4", "rich", "setuptools", "pytest"} <= set(names)
+
+
 # --- the build needs nothing of delegopts' own dependencies ---------------------------
 
 
