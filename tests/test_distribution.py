@@ -222,8 +222,10 @@ def test_installed_wheel_has_completions_and_man_page(installed: Path, kind: str
         assert not missing, (kind, command, missing)
 
 
-def test_bash_completes_commands_and_options(installed: Path) -> None:
+def test_bash_completes_commands_options_and_files(installed: Path, tmp_path: Path) -> None:
     script = installed / SHARE["bash"]
+    (tmp_path / "fstab.sample").write_text(_GOOD_FSTAB)
+    prefix = f"{tmp_path}/fst"
     probe = f"""
         source {script}
         function=$(complete -p delegopts | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')
@@ -232,6 +234,9 @@ def test_bash_completes_commands_and_options(installed: Path) -> None:
         COMP_WORDS=(delegopts check --str); COMP_CWORD=2
         COMP_LINE="delegopts check --str"; COMP_POINT=21
         "$function" delegopts --str check; echo "options: ${{COMPREPLY[*]}}"
+        COMP_WORDS=(delegopts check --fstab {prefix}); COMP_CWORD=3
+        COMP_LINE="${{COMP_WORDS[*]}}"; COMP_POINT=${{#COMP_LINE}}
+        "$function" delegopts {prefix} --fstab; echo "files: ${{COMPREPLY[*]}}"
     """
     done = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", probe],
@@ -240,6 +245,7 @@ def test_bash_completes_commands_and_options(installed: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "commands: check\n" in done.stdout, done.stdout
     assert "options: --strict\n" in done.stdout, done.stdout
+    assert f"files: {tmp_path}/fstab.sample\n" in done.stdout, done.stdout
 
 
 def test_fish_completes_commands_and_options(installed: Path) -> None:

@@ -29,7 +29,7 @@ OUTPUTS = {
 # Arguments that name a file (or a BTF source, which is a file or a folder): the shells
 # complete paths there. Matched by metavar, so a new option of one of these kinds needs
 # nothing here.
-_PATH_METAVARS = frozenset({"FILE", "SOURCE", "PATH", "INPUT", "A", "B"})
+_PATH_METAVARS = frozenset({"FILE", "SOURCE", "PATH", "INPUT"})
 
 
 def _parser() -> argparse.ArgumentParser:
