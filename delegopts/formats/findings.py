@@ -13,6 +13,7 @@ a:1:15: error: EINVAL delegate_cmds: 'prog_lod' is not a command ... did you mea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,22 +56,37 @@ def check_found(
     found: Found, catalog: Catalog, ignore: Iterable[Code] = (), *, lint: bool = True
 ) -> Checked:
     """Parse ``found`` for ``catalog``'s kernel; findings exclude ``ignore`` and its own."""
-    from delegopts.semantics import parse
-
     skip = set(ignore) | found.ignore
-    try:
-        options = parse(found.options, catalog)
-    except OptionError as error:
-        refused = found.place(refusal(error, catalog))
+    options, diagnostics = _analysed(found.options, catalog, lint)
+    if options is None:
+        refused = found.place(diagnostics[0])
         return Checked(found, None, () if refused.code in skip else (refused,))
-    if lint:
-        from delegopts.lint import lint as run_lint  # imported when there is something to lint
-
-        diagnostics: Iterable[Diagnostic] = run_lint(options)
-    else:
-        diagnostics = options.diagnostics
     findings: list[Diagnostic] = []
     for finding in (found.place(d) for d in diagnostics):
         if finding.code not in skip and finding not in findings:  # lint may repeat the parser's
             findings.append(finding)
     return Checked(found, options, tuple(findings))
+
+
+@functools.lru_cache(maxsize=256)
+def _analysed(
+    text: str, catalog: Catalog, lint: bool
+) -> tuple[Options | None, tuple[Diagnostic, ...]]:
+    """What the kernel and lint make of ``text``: the options and their diagnostics, or None
+    and the refusal, before they are placed in a file.
+
+    Hosts and fleets repeat a few option strings thousands of times, and the answer depends
+    on the string and the kernel alone (both immutable; a catalog is compared by identity),
+    so each is analysed once per run; the bound keeps memory flat on inputs that never repeat.
+    """
+    from delegopts.semantics import parse
+
+    try:
+        options = parse(text, catalog)
+    except OptionError as error:
+        return None, (refusal(error, catalog),)
+    if lint:
+        from delegopts.lint import lint as run_lint  # imported when there is something to lint
+
+        return options, tuple(run_lint(options))
+    return options, tuple(options.diagnostics)

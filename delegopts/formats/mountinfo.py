@@ -92,9 +92,33 @@ def _mounts_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches
         ]
 
 
+#: In every line the grammar reads as a bpffs mount: the separator and the filesystem type,
+#: ``_SP DASH _SP FIELD`` with the type ``bpf`` (also the start of a line cut after it).
+_BPF_SEPARATOR = f" - {BPF_TYPE}"
+#: The separator alone (``_SP DASH _SP``): a line without it is never a mountinfo line.
+_SEPARATOR = " - "
+
+
+def _other_filesystem(line: str) -> bool:
+    """Whether ``line`` is certainly not a bpffs mount, without running the grammar.
+
+    A line the grammar reads with the type ``bpf`` contains ``" - bpf"``, so a line
+    without it is not a bpffs mount, whatever else it holds: on a host with thousands of
+    mounts this is what keeps the others cheap. What this skips unread: lines that have the
+    separator but not a bpf type and that the grammar would refuse (a lost blank, a
+    non-numeric mount ID); they are not bpffs mounts, so no option string is lost. Lines
+    without any separator (truncated, another format) still go to the grammar and are
+    reported.
+    """
+    return _BPF_SEPARATOR not in line and _SEPARATOR in line
+
+
 def _mountinfo_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
     skipped = 0
     for number, line in lines:
+        if _other_filesystem(line):
+            skipped += 1
+            continue
         if not line.strip():
             continue
         try:
