@@ -23,7 +23,6 @@ everything surprising but accepted becomes a :class:`~delegopts.diagnostics.Diag
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable
 
@@ -208,10 +207,22 @@ def _key_fix(piece: Piece, key: str, state: _State) -> str | None:
     cleaned = ascii_lower(key.strip())
     if cleaned in ALL_KEYS and cleaned in state.catalog.keys:
         return f"did you mean '{cleaned}'? (keys are case-sensitive)"
-    close = difflib.get_close_matches(
-        cleaned, [k for k in ALL_KEYS if k in state.catalog.keys], n=1, cutoff=0.75
-    )
-    return f"did you mean '{close[0]}'?" if close else None
+    close = _closest(cleaned, tuple(k for k in ALL_KEYS if k in state.catalog.keys))
+    return f"did you mean '{close}'?" if close else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest(word: str, candidates: tuple[str, ...]) -> str | None:
+    """The candidate most like ``word``, if one is close enough.
+
+    difflib compares ``word`` with every candidate (a few hundred microseconds for the
+    names of an enum), and a batch of strings repeats the same few mistakes: each pair of
+    word and candidates is compared once per run.
+    """
+    import difflib  # only mistakes need it
+
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _scalar(piece: Piece, key: str, value: str, state: _State) -> None:
@@ -408,10 +419,7 @@ def _not_a_name(
             return (where + f"{text!r} is a {other.noun} ({other.key}), not a {kind.noun}", None)
 
     def closest() -> str | None:
-        close = difflib.get_close_matches(
-            ascii_lower(text), [n.name for n in enum.names], n=1, cutoff=0.75
-        )
-        return close[0] if close else None
+        return _closest(ascii_lower(text), tuple(n.name for n in enum.names))
 
     return (
         where + f"{text!r} is not a {kind.noun} of kernel {state.catalog.label}, "

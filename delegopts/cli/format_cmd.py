@@ -229,10 +229,12 @@ def _format_each(
             if stream is None:
                 io.err.write(error.render(location) + "\n")
         else:
-            record["options"] = str(options)
+            shown = record["options"] = str(options)
             record["diagnostics"] = [d.to_json() for d in options.diagnostics]
-            converted = _convert(options, args.to, io, f"{location}: " if location else "")
-            if args.to != "kernel":
+            if args.to == "kernel":
+                converted = shown  # rendered once: this is what --to kernel prints
+            else:
+                converted = _convert(options, args.to, io, f"{location}: " if location else "")
                 record[args.to] = converted
             if stream is None:
                 io.out.write(f"{converted}\n")

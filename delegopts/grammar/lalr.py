@@ -79,19 +79,6 @@ class TextParser(Protocol):
         """What the ``start`` callback returns; :class:`ParseError` where the text does not fit."""
 
 
-class _Rule:
-    __slots__ = ("callback", "expand1", "keep", "origin", "size")
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.origin: str = spec["origin"]
-        self.callback: str = spec["callback"]
-        self.size: int = spec["size"]
-        self.keep: list[tuple[int, bool]] | None = (
-            None if spec["keep"] is None else [(i, bool(expand)) for i, expand in spec["keep"]]
-        )
-        self.expand1: bool = spec["expand1"]
-
-
 class _Node:
     """What an inlined ``_rule`` or a rule with no callback becomes: its name and children."""
 
@@ -113,120 +100,157 @@ class _Node:
     __hash__ = None  # type: ignore[assignment]
 
 
+#: A rule as the parse loop uses it: size, origin, which children to keep (position,
+#: whether to splice in an inlined node's children) or None for all, expand1, callback.
+_Rule = tuple[int, str, "tuple[tuple[int, bool], ...] | None", bool, Any]
+#: A state's lexer: the match of its terminals' alternation, and its keyword retyping.
+_Lexer = tuple[Any, "dict[str, tuple[tuple[str, Any], ...]]"]
+
+_new_str = str.__new__
+
+
 class Parser:
-    """One grammar's tables and a transformer whose methods receive each rule's children."""
+    """One grammar's tables and a transformer whose methods receive each rule's children.
+
+    The tables are turned into what the parse loop reads with the fewest steps: per state
+    one compiled scanner and one dict from symbol to action (a shift or goto is the next
+    state, ``>= 0``; a reduction by rule ``r`` is ``~r``), rules as plain tuples. The parse
+    runs for every option string of every command, so each step avoided counts.
+    """
 
     def __init__(self, tables: dict[str, Any], transformer: object | None = None) -> None:
-        self._terminals: dict[str, str] = tables["terminals"]
-        self._lexer_names: dict[int, list[str]] = {
-            int(state): names for state, names in tables["lexers"].items()
-        }
-        self._unless: dict[int, dict[str, list[str]]] = {
-            int(state): retypes for state, retypes in tables["unless"].items()
-        }
-        self._root_names: list[str] = tables["root"]
-        self._scanners: dict[tuple[str, ...], re.Pattern[str]] = {}
-        self._states: list[dict[str, tuple[bool, int]]] = [{} for _ in tables["states"]]
+        terminals: dict[str, str] = tables["terminals"]
+        self._terminals = terminals
+        scanners: dict[tuple[str, ...], Any] = {}
+
+        def scanner(names: list[str]) -> Any:
+            key = tuple(names)
+            if key not in scanners:
+                alternation = "|".join(f"(?P<{name}>{terminals[name]})" for name in names)
+                scanners[key] = re.compile(alternation or "(?!)").match
+            return scanners[key]
+
+        count = len(tables["states"])
+        lexers = {int(state): names for state, names in tables["lexers"].items()}
+        unless = {int(state): retypes for state, retypes in tables["unless"].items()}
+        self._lexers: list[_Lexer] = [
+            (
+                scanner(lexers.get(state, [])),
+                {
+                    # a keyword the regex terminal also matches, retyped as Lark does: the
+                    # value matches the keyword's pattern up to "$" ("any"i flags included)
+                    kind: tuple(
+                        (name, re.compile(f"(?:{terminals[name]})$").match) for name in names
+                    )
+                    for kind, names in unless.get(state, {}).items()
+                },
+            )
+            for state in range(count)
+        ]
+        self._root = scanner(tables["root"])
+        self._actions: list[dict[str, int]] = [{} for _ in range(count)]
         for state, actions in tables["states"].items():
-            self._states[int(state)] = {
-                symbol: (action == 0, arg) for symbol, (action, arg) in actions.items()
+            self._actions[int(state)] = {
+                symbol: arg if action == 0 else ~arg for symbol, (action, arg) in actions.items()
             }
         self._start: int = tables["start"]
         self._end: int = tables["end"]
-        self._rules = [_Rule(spec) for spec in tables["rules"]]
         default = getattr(transformer, "__default__", None)
-        self._callbacks = [self._callback(rule, transformer, default) for rule in self._rules]
+        self._rules: list[_Rule] = [
+            (
+                spec["size"],
+                spec["origin"],
+                None if spec["keep"] is None else tuple((i, bool(e)) for i, e in spec["keep"]),
+                bool(spec["expand1"]),
+                self._callback(spec["callback"], transformer, default),
+            )
+            for spec in tables["rules"]
+        ]
 
     @staticmethod
-    def _callback(rule: _Rule, transformer: object | None, default: Any) -> Any:
-        method = getattr(transformer, rule.callback, None)
+    def _callback(name: str, transformer: object | None, default: Any) -> Any:
+        method = getattr(transformer, name, None)
         if method is not None:
             return method
         if default is not None:
-            return lambda children, name=rule.callback: default(name, children, None)
-        return lambda children, name=rule.callback: _Node(name, children)
+            return lambda children: default(name, children, None)
+        return lambda children: _Node(name, children)
 
-    def _scanner(self, names: list[str]) -> re.Pattern[str]:
-        key = tuple(names)
-        scanner = self._scanners.get(key)
-        if scanner is None:
-            alternation = "|".join(f"(?P<{name}>{self._terminals[name]})" for name in names)
-            scanner = self._scanners[key] = re.compile(alternation or "(?!)")
-        return scanner
-
-    def _next_token(self, text: str, pos: int, state: int) -> Token:
-        match = self._scanner(self._lexer_names.get(state, [])).match(text, pos)
-        if match is None or match.lastgroup is None:
-            # As Lark's contextual lexer: a terminal of the grammar that the state does not
-            # allow is an unexpected token; nothing the grammar knows, unexpected characters.
-            if self._scanner(self._root_names).match(text, pos):
-                raise ParseError("token", pos, text)
-            raise ParseError("characters", pos, text)
-        kind = match.lastgroup
-        value = match.group()
-        for name in self._unless.get(state, {}).get(kind, ()):
-            # a keyword the regex terminal also matches, retyped as Lark does: the value
-            # matches the keyword's pattern up to "$" (flags such as "any"i included)
-            if re.match(f"(?:{self._terminals[name]})$", value):
-                kind = name
-                break
-        return Token(kind, value, pos)
+    def _unexpected(self, text: str, pos: int) -> ParseError:
+        # As Lark's contextual lexer: a terminal of the grammar that the state does not
+        # allow is an unexpected token; nothing the grammar knows, unexpected characters.
+        if self._root(text, pos):
+            return ParseError("token", pos, text)
+        return ParseError("characters", pos, text)
 
     def parse(self, text: str) -> Any:
         """Run the tables over ``text``; the value is what the ``start`` callback returns."""
-        states = self._states
+        actions, lexers, rules, end = self._actions, self._lexers, self._rules, self._end
         state_stack = [self._start]
         value_stack: list[Any] = []
+        length = len(text)
         pos = 0
         last_start = 0
         while True:
-            at_end = pos >= len(text)
+            at_end = pos >= length
             if at_end:
                 token = Token("$END", "", last_start)
+                kind = "$END"
             else:
-                token = self._next_token(text, pos, state_stack[-1])
-                last_start = pos
+                match, retype = lexers[state_stack[-1]]
+                found = match(text, pos)
+                if found is None or found.lastgroup is None:
+                    raise self._unexpected(text, pos)
+                kind = found.lastgroup
+                value = found.group()
+                if retype and kind in retype:
+                    for name, keyword in retype[kind]:
+                        if keyword(value):
+                            kind = name
+                            break
+                # Token(kind, value, pos) without the call through Token.__new__
+                token = _new_str(Token, value)
+                token.type = kind
+                token.start_pos = last_start = pos
+                token.end_pos = pos = found.end()
             while True:
-                action = states[state_stack[-1]].get(token.type)
+                action = actions[state_stack[-1]].get(kind)
                 if action is None:
                     raise ParseError("token", token.start_pos, text)
-                shift, arg = action
-                if shift:
-                    state_stack.append(arg)
+                if action >= 0:
+                    state_stack.append(action)
                     value_stack.append(token)
                     break
-                rule = self._rules[arg]
-                if rule.size:
-                    children = value_stack[-rule.size :]
-                    del state_stack[-rule.size :]
-                    del value_stack[-rule.size :]
+                size, origin, keep, expand1, callback = rules[~action]
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
                 else:
                     children = []
-                value = self._reduce(arg, rule, children)
-                goto = states[state_stack[-1]][rule.origin]
-                state_stack.append(goto[1])
-                value_stack.append(value)
-                if at_end and state_stack[-1] == self._end:
-                    return value_stack[-1]
-            pos = token.end_pos
+                if keep is not None:
+                    children = _kept(children, keep)
+                result = children[0] if expand1 and len(children) == 1 else callback(children)
+                state_stack.append(actions[state_stack[-1]][origin])
+                value_stack.append(result)
+                if at_end and state_stack[-1] == end:
+                    return result
 
-    def _reduce(self, index: int, rule: _Rule, children: list[Any]) -> Any:
-        if rule.keep is not None:
-            filtered: list[Any] = []
-            for position, expand in rule.keep:
-                if not expand:
-                    filtered.append(children[position])
-                elif filtered:
-                    filtered += children[position].children
-                else:
-                    # Left recursion (``_items: _items ":" item``) expands the list built so
-                    # far: take it over instead of copying it, which made a parse quadratic
-                    # in its length. The inlined node is dropped, so nothing else sees it.
-                    filtered = children[position].children
-            children = filtered
-        if rule.expand1 and len(children) == 1:
-            return children[0]
-        return self._callbacks[index](children)
+
+def _kept(children: list[Any], keep: tuple[tuple[int, bool], ...]) -> list[Any]:
+    """The children Lark keeps: filtered terminals dropped, ``_rule`` children spliced in."""
+    filtered: list[Any] = []
+    for position, expand in keep:
+        if not expand:
+            filtered.append(children[position])
+        elif filtered:
+            filtered += children[position].children
+        else:
+            # Left recursion (``_items: _items ":" item``) expands the list built so far:
+            # take it over instead of copying it, which made a parse quadratic in its
+            # length. The inlined node is dropped, so nothing else sees it.
+            filtered = children[position].children
+    return filtered
 
 
 def load(name: str, transformer: object | None = None) -> Parser | None:
