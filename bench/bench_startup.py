@@ -2,7 +2,8 @@
 
 All of them run in the same session, interleaved (a busy machine slows all alike), each as a
 fresh process of the same interpreter; the median of each is printed with its ratio to
-the bare interpreter (goal: at most 2x).
+the bare interpreter, and each command's goal: ``--version`` at most 1.5x; ``show``,
+``check -o STRING`` and ``format STRING`` at most 3x; ``show`` on a terminal at most 4x.
 
 An installed wheel carries bytecode (pip compiles it), but a checkout has none, and
 with PYTHONDONTWRITEBYTECODE set (as on this project's machines) every run would
@@ -28,15 +29,27 @@ from pathlib import Path
 _SCRIPT = Path(sys.executable).with_name("delegopts")
 _DELEGOPTS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "delegopts"]
 _MOUNTINFO = Path(__file__).resolve().parents[1] / "tests" / "data" / "mountinfo-6.18.44"
+_STRING = "delegate_cmds=map_create:prog_load,delegate_progs=xdp,delegate_attachs=xdp"
 COMMANDS = {
     "python3 -c pass": [sys.executable, "-c", "pass"],
     "delegopts --version": [*_DELEGOPTS, "--version"],
     "delegopts show": [*_DELEGOPTS, "show"],
+    "delegopts check -o STRING": [*_DELEGOPTS, "check", "-o", _STRING],
+    "delegopts format STRING": [*_DELEGOPTS, "format", _STRING],
     "delegopts show --no-lint": [*_DELEGOPTS, "show", "--no-lint"],
     # this host may have no bpffs mount: also a captured mountinfo with delegation mounts
     "delegopts show --mountinfo": [*_DELEGOPTS, "show", "--mountinfo", str(_MOUNTINFO)],
 }
 
+
+#: The goal of each command, as a ratio to the bare interpreter (None: no goal).
+GOALS = {
+    "delegopts --version": 1.5,
+    "delegopts show": 3.0,
+    "delegopts check -o STRING": 3.0,
+    "delegopts format STRING": 3.0,
+    "delegopts show (terminal)": 4.0,
+}
 
 #: Run with a terminal as stdout (a pseudo-terminal), where show draws a rich table.
 TERMINAL = {"delegopts show (terminal)": [*_DELEGOPTS, "show"]}
@@ -45,7 +58,8 @@ TERMINAL = {"delegopts show (terminal)": [*_DELEGOPTS, "show"]}
 def _once(argv: list[str], terminal: bool = False) -> float:
     if not terminal:
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # check exits 1 when it finds a warning: that is an answer, not a failure
+        subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.perf_counter() - start
     main, child = pty.openpty()
     drain = threading.Thread(target=_drain, args=(main,), daemon=True)
@@ -91,10 +105,11 @@ def main() -> None:
     print("(stdout is /dev/null, where show prints plain text; '(terminal)': a pseudo-terminal)")
     for name, samples in times.items():
         median, least = statistics.median(samples), min(samples)
+        goal = GOALS.get(name)
         verdict = (
             ""
-            if name == "python3 -c pass"
-            else ("  ok (<= 2x)" if median <= 2 * base else "  over the 2x goal")
+            if goal is None
+            else f"  {'meets' if median <= goal * base else 'MISSES'} the goal of {goal}x"
         )
         print(
             f"  {name:<28} median {median * 1000:6.1f} ms {median / base:5.2f}x"

@@ -26,10 +26,10 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from delegopts._frozen import Frozen
 from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
 
 if TYPE_CHECKING:
@@ -115,14 +115,14 @@ DELEGATE_KEYS = tuple(kind.key for kind in OptionKind)
 ALL_KEYS = ("uid", "gid", "mode", *DELEGATE_KEYS)
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(NamedTuple):
     """One accepted symbol: ``name`` lowercase without prefix, as the kernel shows it."""
 
     name: str
     declared: str
     value: int
-    index: int
+    # the field is the API (the enumerator's position); it hides tuple.index, unused here
+    index: int  # type: ignore[assignment]
 
     @property
     def bit(self) -> int:
@@ -135,19 +135,40 @@ class Name:
         return 0 <= self.value < 64
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class EnumCatalog:
+class EnumCatalog(Frozen):
     """The names of one delegate option on one kernel, in BTF declaration order."""
+
+    __slots__ = ("_bits", "_first", "_index", "any_mask", "guard", "kind", "names")
+    _shown = ("kind", "names", "any_mask", "guard")
 
     kind: OptionKind
     names: tuple[Name, ...]
     any_mask: int
-    guard: int | None = None
-    _index: Mapping[str, Name] = field(default_factory=dict, repr=False)
+    guard: int | None
+    _index: Mapping[str, Name]
     # (1 << bit, name) in declaration order, and the first name of each bit: rendering and
     # alias checks run for every parsed string, so neither rescans the enumerators.
-    _bits: tuple[tuple[int, Name], ...] = field(default=(), repr=False)
-    _first: Mapping[int, Name] = field(default_factory=dict, repr=False)
+    _bits: tuple[tuple[int, Name], ...]
+    _first: Mapping[int, Name]
+
+    def __init__(
+        self,
+        kind: OptionKind,
+        names: tuple[Name, ...],
+        any_mask: int,
+        guard: int | None = None,
+        _index: Mapping[str, Name] | None = None,
+        _bits: tuple[tuple[int, Name], ...] = (),
+        _first: Mapping[int, Name] | None = None,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "kind", kind)
+        init(self, "names", names)
+        init(self, "any_mask", any_mask)
+        init(self, "guard", guard)
+        init(self, "_index", {} if _index is None else _index)
+        init(self, "_bits", _bits)
+        init(self, "_first", {} if _first is None else _first)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle by value (the read-only mappings are rebuilt from dicts)."""
@@ -225,19 +246,37 @@ class EnumCatalog:
         return tuple(shown), mask
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Catalog:
+class Catalog(Frozen):
     """Everything delegopts needs to know about one target kernel.
 
     ``label`` names it (a release such as ``6.18.44`` or a file), ``keys`` are the option
     keys its bpffs parses, ``has_btf`` is False for a kernel whose names are unavailable.
+    Catalogs compare by identity (a kernel is the one it was read from).
     """
+
+    __slots__ = ("btf_size", "enums", "has_btf", "keys", "label")
+    _shown = ("label", "enums", "keys", "has_btf", "btf_size")
 
     label: str
     enums: Mapping[OptionKind, EnumCatalog]
     keys: frozenset[str]
-    has_btf: bool = True
-    btf_size: int = 0
+    has_btf: bool
+    btf_size: int
+
+    def __init__(
+        self,
+        label: str,
+        enums: Mapping[OptionKind, EnumCatalog],
+        keys: frozenset[str],
+        has_btf: bool = True,
+        btf_size: int = 0,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "label", label)
+        init(self, "enums", enums)
+        init(self, "keys", keys)
+        init(self, "has_btf", has_btf)
+        init(self, "btf_size", btf_size)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle by value: a catalog travels to another process without its BTF."""

@@ -22,8 +22,7 @@ fstab:3:3: warning: D101 unknown key 'delegate_cmd' is ignored; did you mean 'de
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from delegopts.display import printable
 from delegopts.errors import Span, caret_lines
@@ -280,8 +279,7 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """Where in an input file a finding is: the file (or ``<argument 1>``, ``<stdin>``),
     the 1-based line number and that line's text (shown under the finding)."""
 
@@ -290,8 +288,7 @@ class Location:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One finding about one piece of the input.
 
     ``span`` is in the option string, or, once :attr:`location` is set, in that line.
@@ -333,7 +330,7 @@ class Diagnostic:
 
     def located(self, location: Location, span: Span) -> Diagnostic:
         """The same finding placed at ``span`` of the line at ``location``."""
-        return replace(self, span=span, location=location)
+        return self._replace(span=span, location=location)
 
     def headline(self) -> str:
         """One line: where, severity, code, message and fix (what is not printable in

@@ -16,9 +16,9 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from delegopts._frozen import Frozen
 from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
 from delegopts.diagnostics import Diagnostic
 from delegopts.errors import Span
@@ -27,13 +27,21 @@ from delegopts.render import mask_value, mode_shown, scalar_pieces
 __all__ = ["Mask", "Options", "Step"]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Mask:
+class Mask(Frozen):
     """One delegate option's mask as the kernel stores it (``bits``, 64 bits)."""
+
+    __slots__ = ("bits", "enum", "kind")
+    _shown = ("kind", "bits")
 
     kind: OptionKind
     bits: int
-    enum: EnumCatalog = field(repr=False)
+    enum: EnumCatalog
+
+    def __init__(self, kind: OptionKind, bits: int, enum: EnumCatalog) -> None:
+        init = object.__setattr__
+        init(self, "kind", kind)
+        init(self, "bits", bits)
+        init(self, "enum", enum)
 
     @property
     def any_mask(self) -> int:
@@ -133,24 +141,56 @@ class Step(NamedTuple):
         return Span(self.start, self.end)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Options:
+class Options(Frozen):
     """A parsed option string: what the kernel stores for it, as the root user mounts it.
 
     ``uid``/``gid`` default to the mounting user's (0 for root), ``mode`` to 0777.
     """
 
-    catalog: Catalog = field(repr=False)
+    __slots__ = (
+        "attachs", "catalog", "cmds", "diagnostics", "gid", "maps", "mode", "progs",
+        "source", "steps", "uid",
+    )  # fmt: skip
+    _shown = ("cmds", "maps", "progs", "attachs", "uid", "gid", "mode", "source", "diagnostics")
+
+    catalog: Catalog
     cmds: Mask
     maps: Mask
     progs: Mask
     attachs: Mask
-    uid: int = 0
-    gid: int = 0
-    mode: int = 0o777
-    source: str = ""
-    diagnostics: tuple[Diagnostic, ...] = ()
-    steps: tuple[Step, ...] = field(default=(), repr=False)
+    uid: int
+    gid: int
+    mode: int
+    source: str
+    diagnostics: tuple[Diagnostic, ...]
+    steps: tuple[Step, ...]
+
+    def __init__(  # noqa: PLR0917 - the fields in order, as the dataclass it was took them
+        self,
+        catalog: Catalog,
+        cmds: Mask,
+        maps: Mask,
+        progs: Mask,
+        attachs: Mask,
+        uid: int = 0,
+        gid: int = 0,
+        mode: int = 0o777,
+        source: str = "",
+        diagnostics: tuple[Diagnostic, ...] = (),
+        steps: tuple[Step, ...] = (),
+    ) -> None:
+        init = object.__setattr__
+        init(self, "catalog", catalog)
+        init(self, "cmds", cmds)
+        init(self, "maps", maps)
+        init(self, "progs", progs)
+        init(self, "attachs", attachs)
+        init(self, "uid", uid)
+        init(self, "gid", gid)
+        init(self, "mode", mode)
+        init(self, "source", source)
+        init(self, "diagnostics", diagnostics)
+        init(self, "steps", steps)
 
     def __getitem__(self, kind: OptionKind) -> Mask:
         return self.masks()[kind]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from delegopts.diagnostics import Code, Diagnostic, Severity
 from delegopts.errors import DelegoptsError
@@ -100,8 +100,7 @@ def filter_suppressed(
     return tuple(d for d in diagnostics if d.code not in wanted)
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """``--ignore`` and ``--strict`` as one value: what to show, and what fails.
 
     >>> from delegopts.errors import Span
@@ -112,7 +111,7 @@ class Policy:
     ()
     """
 
-    ignore: frozenset[Code] = field(default_factory=frozenset)
+    ignore: frozenset[Code] = frozenset()
     strict: bool = False
 
     @classmethod

@@ -30,8 +30,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from delegopts.btf.decompress import DEFAULT_LIMIT, codec_for, decompress
 from delegopts.btf.reader import BTF, read_raw
@@ -52,8 +51,7 @@ RUNNING_KERNEL_BTF = "/sys/kernel/btf/vmlinux"
 MAX_LAYERS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
+class SourceInfo(NamedTuple):
     """What :func:`load_btf` read.
 
     ``kind`` is the outer kind of file (``raw BTF``, ``ELF``, ``bzImage``, ``arm64 Image``,
@@ -136,7 +134,7 @@ def _load(
     if _kimage.is_bzimage(head):
         payload = _kimage.bzimage_payload(stream, size, source=path)
         btf, info = _unpack(stream, payload, path, limit, (*layers, "bzImage"))
-        return btf, replace(info, banner=info.banner or _banner(payload.version))
+        return btf, info._replace(banner=info.banner or _banner(payload.version))
     if _kimage.is_zboot(head):
         payload, codec = _kimage.zboot_payload(stream, size, source=path)
         return _unpack(stream, payload, path, limit, (*layers, "EFI zboot"), codec=codec)
@@ -255,7 +253,7 @@ def _unpack(
         # what this layer holds on disk counts against the limit of every layer inside it
         btf, inner = _load(out, written, path, limit - written, (*layers, found))
     outer = layers[0] if layers else found
-    return btf, replace(inner, kind=outer, file_size=_size(stream))
+    return btf, inner._replace(kind=outer, file_size=_size(stream))
 
 
 def _size(stream: BinaryIO) -> int:

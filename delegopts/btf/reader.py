@@ -38,8 +38,7 @@ import os
 import re
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NamedTuple
 
 from delegopts.errors import BTFError
 
@@ -144,16 +143,14 @@ _PIECE = 1 << 16  # bytes of the type section decoded at a time; a multiple of 4
 _NO_SURROGATES = bytes.maketrans(bytes(range(0xD8, 0xE0)), bytes(range(0x58, 0x60)))
 
 
-@dataclass(frozen=True, slots=True)
-class Enumerator:
+class Enumerator(NamedTuple):
     """One enumerator as declared: its full name (``BPF_PROG_LOAD``) and value."""
 
     name: str
     value: int
 
 
-@dataclass(frozen=True, slots=True)
-class BtfEnum:
+class BtfEnum(NamedTuple):
     """An enum type: name, kind (``ENUM``/``ENUM64``), byte size, signedness, enumerators."""
 
     name: str
@@ -168,8 +165,7 @@ class BtfEnum:
         return KIND_NAMES[self.kind]
 
 
-@dataclass(frozen=True, slots=True)
-class TypeRecord:
+class TypeRecord(NamedTuple):
     """Where one type record sits: its id, kind, name offset, info word and byte offset."""
 
     type_id: int

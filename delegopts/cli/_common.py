@@ -8,8 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 if TYPE_CHECKING:
     from delegopts.btf import BTF
@@ -115,8 +114,7 @@ class UsageError(Exception):
     """Arguments that do not make a valid command line (exit status 2)."""
 
 
-@dataclass(frozen=True)
-class IO:
+class IO(NamedTuple):
     """The command's streams: what it reads for ``-``, where data and diagnostics go."""
 
     out: TextIO

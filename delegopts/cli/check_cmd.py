@@ -277,8 +277,6 @@ class _ForObjects:
         ]
 
     def compare(self, result: Checked) -> Checked:
-        import dataclasses
-
         from delegopts.catalog import OptionKind
         from delegopts.derive.compare import diagnose
         from delegopts.diagnostics import Code
@@ -292,4 +290,4 @@ class _ForObjects:
             # The objects' struct_ops members are known: D601 names any index missing, so
             # D410's guess (only 'any' is sure to cover them) is superseded.
             kept = tuple(f for f in kept if f.code is not Code.STRUCT_OPS_ATTACHS)
-        return dataclasses.replace(result, findings=(*kept, *extra))
+        return result._replace(findings=(*kept, *extra))

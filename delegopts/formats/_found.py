@@ -14,8 +14,7 @@ from __future__ import annotations
 import io
 from array import array
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from delegopts.diagnostics import Code, Diagnostic, Location
 from delegopts.errors import Span
@@ -33,8 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """One bpffs data string found in an input.
 
     ``lines`` are the source lines it comes from (number, text); ``offsets[i]`` says where
@@ -160,13 +158,12 @@ def unescape(field: str, start: int) -> tuple[str, list[int]]:
     return "".join(text), columns
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
+class Scan(NamedTuple):
     """What reading one input gave: the option strings and the findings about the format."""
 
     found: tuple[Found, ...] = ()
     findings: tuple[Diagnostic, ...] = ()
-    skipped: int = field(default=0)
+    skipped: int = 0
 
     @classmethod
     def of(cls, found: Iterable[Found], findings: Iterable[Diagnostic], skipped: int = 0) -> Scan:

@@ -12,7 +12,7 @@ options (``ro``, ``noexec``, ``defaults``, ``x-*``...) never reach the kernel.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
@@ -49,8 +49,7 @@ _WITH_VALUE = {
 _WRAPPERS = {"sudo", "doas", "env", "exec", "command", "nsenter"}
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """One shell word: its text after quote removal, each character's column, its span."""
 
     text: str

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from delegopts.catalog import Catalog
 from delegopts.diagnostics import Code, Diagnostic
@@ -26,8 +26,7 @@ from delegopts.options import Options
 __all__ = ["Checked", "check_found", "refusal"]
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+class Checked(NamedTuple):
     """One option string checked: the options (None when refused) and the findings."""
 
     found: Found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.formats._found import Builder, Found, Scan, finding, text_lines, unescape
@@ -31,8 +31,7 @@ __all__ = [
 MountBatches = Generator[list["Mount | Diagnostic"], None, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Mount:
+class Mount(NamedTuple):
     """One bpffs mount: where, from what, its per-mount flags and its bpffs options."""
 
     mount_id: int | None

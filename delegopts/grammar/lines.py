@@ -12,8 +12,7 @@ constructor as the style of the project wants, turns every rule into a :class:`N
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from delegopts.errors import DelegoptsError, Span
 
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["LineSyntaxError", "Node", "parse_line"]
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """One rule matched: ``name`` and its children (tokens or nodes)."""
 
     name: str

@@ -22,7 +22,7 @@ what a program of each type does once attached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ATTACH_NEEDS",
@@ -41,8 +41,7 @@ CMD_BITS = {"map_create": 0, "prog_load": 5, "btf_load": 18, "btf_get_fd_by_id":
 GATED_CMDS = frozenset({"map_create", "prog_load", "btf_load", "btf_get_fd_by_id"})
 
 
-@dataclass(frozen=True, slots=True)
-class AttachNeeds:
+class AttachNeeds(NamedTuple):
     """The attach types a program type can be loaded with.
 
     ``default`` is what a load without ``expected_attach_type`` asks for (None: such a load

@@ -6,7 +6,7 @@ that needs another one. Both are found again from ``options.source`` and ``optio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
@@ -17,8 +17,7 @@ from delegopts.options import Options, Step
 __all__ = ["Where", "where"]
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     """The pieces of one parsed option string, by delegate option."""
 
     pieces: dict[OptionKind, tuple[Piece, ...]]

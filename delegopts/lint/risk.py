@@ -11,8 +11,7 @@ check ever looks at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code, Diagnostic
@@ -32,8 +31,7 @@ __all__ = ["Summary", "risk", "summarize"]
 _CMDS, _MAPS, _PROGS, _ATTACHS = OptionKind
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """What a token from one bpffs mount grants (names are the kernel's, ``any`` kept)."""
 
     kernel: str

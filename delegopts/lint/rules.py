@@ -18,8 +18,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from delegopts.diagnostics import Code
 
@@ -31,8 +30,7 @@ Form = Literal["options", "fstab", "mountinfo", "unit", "incus", "command"]
 Reported = Literal["parse", "lint", "error", "format", "objects"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     code: Code
     example: str
     near_miss: str
