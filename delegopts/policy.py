@@ -17,7 +17,6 @@ delegopts.policy.UnknownCodeError: unknown code 'D999'; 'delegopts rules' lists 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -40,6 +39,8 @@ class UnknownCodeError(DelegoptsError, ValueError):
     """A code or name in ``--ignore``, ``rules`` or an ignore comment that no rule has."""
 
     def __init__(self, text: str) -> None:
+        import difflib  # only a mistyped code needs it
+
         close = difflib.get_close_matches(text.lower(), list(_BY_NAME), n=1, cutoff=0.6)
         self.text = text
         self.suggestion = _BY_NAME[close[0]].value if close else None

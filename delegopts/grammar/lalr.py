@@ -113,41 +113,22 @@ class Parser:
     """One grammar's tables and a transformer whose methods receive each rule's children.
 
     The tables are turned into what the parse loop reads with the fewest steps: per state
-    one compiled scanner and one dict from symbol to action (a shift or goto is the next
-    state, ``>= 0``; a reduction by rule ``r`` is ``~r``), rules as plain tuples. The parse
+    one compiled scanner (made when the state is first reached) and one dict from symbol
+    to action (a shift or goto is the next state, ``>= 0``; a reduction by rule ``r`` is
+    ``~r``), rules as plain tuples. The parse
     runs for every option string of every command, so each step avoided counts.
     """
 
     def __init__(self, tables: dict[str, Any], transformer: object | None = None) -> None:
-        terminals: dict[str, str] = tables["terminals"]
-        self._terminals = terminals
-        scanners: dict[tuple[str, ...], Any] = {}
-
-        def scanner(names: list[str]) -> Any:
-            key = tuple(names)
-            if key not in scanners:
-                alternation = "|".join(f"(?P<{name}>{terminals[name]})" for name in names)
-                scanners[key] = re.compile(alternation or "(?!)").match
-            return scanners[key]
-
+        self._terminals: dict[str, str] = tables["terminals"]
+        self._scanners: dict[tuple[str, ...], Any] = {}
         count = len(tables["states"])
-        lexers = {int(state): names for state, names in tables["lexers"].items()}
-        unless = {int(state): retypes for state, retypes in tables["unless"].items()}
-        self._lexers: list[_Lexer] = [
-            (
-                scanner(lexers.get(state, [])),
-                {
-                    # a keyword the regex terminal also matches, retyped as Lark does: the
-                    # value matches the keyword's pattern up to "$" ("any"i flags included)
-                    kind: tuple(
-                        (name, re.compile(f"(?:{terminals[name]})$").match) for name in names
-                    )
-                    for kind, names in unless.get(state, {}).items()
-                },
-            )
-            for state in range(count)
-        ]
-        self._root = scanner(tables["root"])
+        self._lexer_names = {int(state): names for state, names in tables["lexers"].items()}
+        self._unless = {int(state): retypes for state, retypes in tables["unless"].items()}
+        # Built on first use: a run that parses one string reaches a few states, and each
+        # scanner is a regex compile (the options grammar's five cost 2.5 ms together).
+        self._lexers: list[_Lexer | None] = [None] * count
+        self._root_names: list[str] = tables["root"]
         self._actions: list[dict[str, int]] = [{} for _ in range(count)]
         for state, actions in tables["states"].items():
             self._actions[int(state)] = {
@@ -167,6 +148,29 @@ class Parser:
             for spec in tables["rules"]
         ]
 
+    def _scanner(self, names: list[str]) -> Any:
+        key = tuple(names)
+        scanner = self._scanners.get(key)
+        if scanner is None:
+            alternation = "|".join(f"(?P<{name}>{self._terminals[name]})" for name in names)
+            scanner = self._scanners[key] = re.compile(alternation or "(?!)").match
+        return scanner
+
+    def _lexer(self, state: int) -> _Lexer:
+        """The scanner of ``state``'s terminals and its keyword retyping, made once."""
+        lexer = self._lexers[state] = (
+            self._scanner(self._lexer_names.get(state, [])),
+            {
+                # a keyword the regex terminal also matches, retyped as Lark does: the
+                # value matches the keyword's pattern up to "$" ("any"i flags included)
+                kind: tuple(
+                    (name, re.compile(f"(?:{self._terminals[name]})$").match) for name in names
+                )
+                for kind, names in self._unless.get(state, {}).items()
+            },
+        )
+        return lexer
+
     @staticmethod
     def _callback(name: str, transformer: object | None, default: Any) -> Any:
         method = getattr(transformer, name, None)
@@ -179,7 +183,7 @@ class Parser:
     def _unexpected(self, text: str, pos: int) -> ParseError:
         # As Lark's contextual lexer: a terminal of the grammar that the state does not
         # allow is an unexpected token; nothing the grammar knows, unexpected characters.
-        if self._root(text, pos):
+        if self._scanner(self._root_names)(text, pos):
             return ParseError("token", pos, text)
         return ParseError("characters", pos, text)
 
@@ -197,7 +201,7 @@ class Parser:
                 token = Token("$END", "", last_start)
                 kind = "$END"
             else:
-                match, retype = lexers[state_stack[-1]]
+                match, retype = lexers[state_stack[-1]] or self._lexer(state_stack[-1])
                 found = match(text, pos)
                 if found is None or found.lastgroup is None:
                     raise self._unexpected(text, pos)
