@@ -17,8 +17,6 @@ every error a :class:`DelegoptsError`. The names are imported on first use, so
 
 from __future__ import annotations
 
-from importlib import import_module
-
 # Not typing.TYPE_CHECKING: importing typing (with re, enum, collections) would double the
 # time ``delegopts --version`` takes in an installed package; mypy knows this name too.
 TYPE_CHECKING = False
@@ -111,6 +109,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'delegopts' has no attribute {name!r}")
+    from importlib import import_module  # not at the top: --version would pay for it
+
     value = getattr(import_module(f"delegopts.{module}"), _DEFINED_AS.get(name, name))
     globals()[name] = value
     return value

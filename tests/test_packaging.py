@@ -70,6 +70,15 @@ def test_built_wheel_contents(tmp_path: Path) -> None:
     grammars = sorted(path.name for path in (ROOT / "grammars").iterdir() if path.is_file())
     assert any(name.endswith(".tables.json") for name in grammars)
     assert {f"delegopts/grammars/{name}" for name in grammars} <= names
+    # the command: a script whose first line the installer points at its interpreter,
+    # importing nothing before delegopts.cli (no generated wrapper's import re)
+    script = zipfile.ZipFile(tmp_path / wheel).read(
+        f"{wheel.split('-py3')[0]}.data/scripts/delegopts"
+    )
+    lines = script.decode().splitlines()
+    assert lines[0] == "#!python"
+    imports = [line for line in lines if line.startswith(("import ", "from "))]
+    assert imports == ["import sys", "from delegopts.cli import main"]
 
 
 def test_package_files_read_without_a_loader_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
