@@ -15,6 +15,10 @@ delegopts._kstrtox.NumberError: '8' is not an octal digit (a leading 0 makes the
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
+
 __all__ = ["NumberError", "kstrtouint", "kstrtoull"]
 
 U64_MAX = (1 << 64) - 1
@@ -38,6 +42,18 @@ def _digit(char: str) -> int:
     return _DIGITS.get(char.lower() if char.isascii() else char, 99)
 
 
+#: More significant digits than any u64 has in base 8 or more (2^64 < 8^22).
+_U64_DIGITS = 22
+
+
+@functools.cache
+def _digit_run(base: int) -> Callable[[str, int], re.Match[str]]:
+    """The match of the longest run of digits of ``base`` (what :func:`_digit` accepts);
+    it always matches (``*``), if only the empty run."""
+    chars = "0123456789abcdef"[:base]
+    return re.compile(f"[{chars}{chars[10:].upper()}]*").match  # type: ignore[return-value]
+
+
 def detect_base(text: str, base: int = 0) -> tuple[int, int]:
     """``(base, index of the first digit)`` as ``_parse_integer_fixup_radix`` decides."""
     start = 1 if text.startswith("+") else 0
@@ -57,15 +73,12 @@ def kstrtoull(text: str, base: int = 0) -> int:
     """Parse ``text`` as the kernel does, or raise :class:`NumberError` saying why not."""
     detected = base == 0
     base, start = detect_base(text, base)
-    value = 0
-    index = start
-    while index < len(text):
-        digit = _digit(text[index])
-        if digit >= base:
-            break
-        value = value * base + digit
-        index += 1
-    if value > U64_MAX:
+    index = _digit_run(base)(text, start).end()
+    # int() reads the run exactly (ASCII digits of the base only); a run longer than any
+    # u64 is above 2^64-1 without converting it (int() refuses very long decimal text)
+    digits = text[start:index].lstrip("0")
+    value = int(digits, base) if 0 < len(digits) <= _U64_DIGITS else 0
+    if len(digits) > _U64_DIGITS or value > U64_MAX:
         return _raise(f"{text[:index]!r} is above 2^64-1", 0, index, "ERANGE")
     octal_hint = " (a leading 0 makes the number octal)" if detected else ""
     if index == start:

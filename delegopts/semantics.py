@@ -372,11 +372,20 @@ def _number(item: Item, kind: OptionKind, enum: EnumCatalog, state: _State) -> i
 _PREFIXES = ("BPF_MAP_TYPE_", "BPF_PROG_TYPE_", "BPF_", "MAP_TYPE_", "PROG_TYPE_")
 
 
+#: Each kind's prefixes to try, lowered once: a misspelt name is tried against all four kinds.
+_LOWERED_PREFIXES = {
+    kind: tuple(ascii_lower(prefix) for prefix in (kind.prefix, *_PREFIXES)) for kind in OptionKind
+}
+
+
 def _without_prefix(text: str, enum: EnumCatalog) -> Name | None:
     """The name meant by a piece written with a (partial) enum prefix kept."""
     lowered = ascii_lower(text)
-    for prefix in (enum.kind.prefix, *_PREFIXES):
-        if lowered.startswith(ascii_lower(prefix)):
+    prefixes = _LOWERED_PREFIXES[enum.kind]
+    if not lowered.startswith(prefixes):  # the common case: no prefix at all
+        return None
+    for prefix in prefixes:
+        if lowered.startswith(prefix):
             found = enum.lookup(text[len(prefix) :])
             if found is not None:
                 return found

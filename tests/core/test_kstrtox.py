@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from delegopts._kstrtox import NumberError, kstrtouint, kstrtoull
 
@@ -44,3 +46,36 @@ def test_kstrtouint(text: str, expected: int | str) -> None:
     with pytest.raises(NumberError) as caught:
         kstrtouint(text)
     assert caught.value.errno_name == expected
+
+
+def _by_digit(text: str, base: int) -> int | tuple[str, int]:
+    """The digit-at-a-time loop of lib/kstrtox.c's _parse_integer, as a reference."""
+    from delegopts._kstrtox import _digit, detect_base
+
+    base, index = detect_base(text, base)
+    start, value = index, 0
+    while index < len(text) and _digit(text[index]) < base:
+        value = value * base + _digit(text[index])
+        index += 1
+    if value > 2**64 - 1:
+        return ("ERANGE", 0)
+    if index == start or text[index:] not in ("", "\n"):
+        return ("EINVAL", -1)
+    return value
+
+
+_NUMBERS = st.text(alphabet="0123456789abcdefABCDEFxX+\n 8g\u0661", max_size=30) | st.builds(
+    lambda zeros, tail: "0" * zeros + tail,
+    st.integers(0, 6000),
+    st.sampled_from(["", "1", "7", "ffffffffffffffff", "18446744073709551616", "9" * 5000]),
+)
+
+
+@given(_NUMBERS, st.sampled_from([0, 8, 10, 16]))
+def test_the_same_as_a_digit_at_a_time(text: str, base: int) -> None:
+    expected = _by_digit(text, base)
+    try:
+        value: int | tuple[str, int] = kstrtoull(text, base)
+    except NumberError as error:
+        value = (error.errno_name, 0 if error.errno_name == "ERANGE" else -1)
+    assert value == expected
