@@ -266,7 +266,11 @@ def read_text(name: str, io: IO) -> str:
 def json_text(value: Any) -> str:
     """``value`` as JSON: sorted keys, and only ASCII (text from the input, control and
     bidi characters included, is escaped by JSON itself and stays exact)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+    return _ENCODER.encode(value)
+
+
+#: One encoder for the run: json.dumps with options builds one per call (a record a line).
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=True)
 
 
 def stamp(command: str) -> dict[str, Any]:
