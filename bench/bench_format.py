@@ -52,12 +52,22 @@ def _lines(catalog: Catalog, count: int) -> list[str]:
     return [text for text in strings if text and not ({"\n", "\r"} & set(text))][:count]
 
 
-def _process_rate(argv: list[str], count: int) -> float:
+def _process_rate(argv: list[str], count: int) -> tuple[float, float]:
+    """Strings a second by wall time and by the CPU time the process used.
+
+    The machine is shared: wall time counts what other work takes from the run, CPU time
+    (user + system, from wait4) does not, so both are printed.
+    """
+    import os
+
     start = time.perf_counter()
-    done = subprocess.run(argv, check=False, stdout=subprocess.DEVNULL)
-    if done.returncode not in (0, 1):  # 1: some strings are refused, as they should be
-        raise SystemExit(f"{argv[0]} failed with status {done.returncode}")
-    return count / (time.perf_counter() - start)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):  # 1: some strings are refused, as they should be
+        raise SystemExit(f"{argv[0]} failed with status {process.returncode}")
+    return count / wall, count / (usage.ru_utime + usage.ru_stime)
 
 
 def _trial_mounts(folder: Path) -> list[str] | None:
@@ -82,20 +92,26 @@ def whole_process(catalog: Catalog, count: int, rounds: int) -> None:
         strings.write_text("".join(f"{text}\n" for text in _lines(catalog, count)))
         ours_argv = [*_DELEGOPTS, "format", "--json", "-f", str(strings)]
         kernel_argv = _trial_mounts(folder)
-        ours: list[float] = []
-        kernel: list[float] = []
+        ours: list[tuple[float, float]] = []
+        kernel: list[tuple[float, float]] = []
         for _ in range(rounds):
             ours.append(_process_rate(ours_argv, count))
             if kernel_argv is not None:
                 kernel.append(_process_rate([*kernel_argv, str(strings)], count))
-    print(f"delegopts format --json -f, {count} strings, whole process, best of {rounds}: "
-          f"{max(ours):,.0f} strings/s (all: {', '.join(f'{r:,.0f}' for r in ours)})")  # fmt: skip
-    if kernel:
-        print(f"kernel trial mounts in a C loop, best of {rounds}: {max(kernel):,.0f} strings/s "
-              f"(all: {', '.join(f'{r:,.0f}' for r in kernel)})")  # fmt: skip
-        ratio = max(ours) / max(kernel)
-        verdict = "meets" if ratio >= 3 else "MISSES"
-        print(f"ratio, whole process: {ratio:.1f}x ({verdict} the goal of 3x)")
+    for index, clock in enumerate(("wall time", "CPU time")):
+        mine = [rates[index] for rates in ours]
+        print(f"delegopts format --json -f, {count} strings, whole process, {clock}, "
+              f"best of {rounds}: {_rates(mine)}")  # fmt: skip
+        if kernel:
+            theirs = [rates[index] for rates in kernel]
+            print(f"kernel trial mounts in a C loop, {clock}, best of {rounds}: {_rates(theirs)}")
+            ratio = max(mine) / max(theirs)
+            verdict = "meets" if ratio >= 3 else "MISSES"
+            print(f"ratio, whole process, {clock}: {ratio:.1f}x ({verdict} the goal of 3x)")
+
+
+def _rates(rates: list[float]) -> str:
+    return f"{max(rates):,.0f} strings/s (all: {', '.join(f'{r:,.0f}' for r in rates)})"
 
 
 def main() -> None:
