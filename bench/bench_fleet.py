@@ -10,6 +10,7 @@ fresh processes; the ratio of the medians is printed (goal: at most 2x).
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -52,10 +53,14 @@ def mountinfo(lines: int, bpffs: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def _once(argv: list[str]) -> float:
+def _once(argv: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, from wait4: what other work on a shared
+    machine takes from the run does not count) of one run."""
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped: Popen must not wait for it again
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -69,21 +74,22 @@ def main() -> None:
             for command in ("show", "check")
             for size, path in (("100 lines", small), ("10,000 lines", large))
         }
-        times: dict[tuple[str, str], list[float]] = {key: [] for key in runs_of}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {key: [] for key in runs_of}
         for argv in runs_of.values():
             _once(argv)  # warm the page cache
         for _ in range(runs):
             for key, argv in runs_of.items():
                 times[key].append(_once(argv))
-    print(f"{runs} runs each, interleaved; medians")
+    print(f"{runs} runs each, interleaved; medians of wall time and of CPU time")
     for command in ("show", "check"):
-        few = statistics.median(times[command, "100 lines"])
-        many = statistics.median(times[command, "10,000 lines"])
-        verdict = "meets" if many <= 2 * few else "MISSES"
-        print(
-            f"  {command} --mountinfo: 100 lines {few * 1000:.1f} ms, 10,000 lines "
-            f"{many * 1000:.1f} ms: {many / few:.2f}x ({verdict} the goal of 2x)"
-        )
+        for index, clock in enumerate(("wall", "CPU")):
+            few = statistics.median(t[index] for t in times[command, "100 lines"])
+            many = statistics.median(t[index] for t in times[command, "10,000 lines"])
+            verdict = "meets" if many <= 2 * few else "MISSES"
+            print(
+                f"  {command} --mountinfo, {clock}: 100 lines {few * 1000:.1f} ms, 10,000 lines "
+                f"{many * 1000:.1f} ms: {many / few:.2f}x ({verdict} the goal of 2x)"
+            )
 
 
 if __name__ == "__main__":

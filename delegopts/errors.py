@@ -69,15 +69,25 @@ def caret_lines(source: str, span: Span, indent: str = "  ") -> str:
     first, last = window(len(source), span.start, max(span.end, span.start + 1), SHOWN_WIDTH)
     before = "..." if first > 0 else ""
     after = "..." if last < len(source) else ""
-    shown: list[str] = [before]
     start = end = len(before)
-    for index in range(first, last):
-        if index == span.start:
-            start = sum(len(piece) for piece in shown)
-        if index == span.end:
-            end = sum(len(piece) for piece in shown)
-        shown.append(shown_char(source[index]))
-    text = "".join(shown)
+    segment = source[first:last]
+    if segment.isprintable():
+        # every character shown as itself (the common case, and a finding is rendered
+        # for each warning of each mount of a host): columns follow from positions
+        text = before + segment
+        if first <= span.start < last:
+            start += span.start - first
+        if first <= span.end < last:
+            end += span.end - first
+    else:
+        shown: list[str] = [before]
+        for index in range(first, last):
+            if index == span.start:
+                start = sum(len(piece) for piece in shown)
+            if index == span.end:
+                end = sum(len(piece) for piece in shown)
+            shown.append(shown_char(source[index]))
+        text = "".join(shown)
     if span.start >= last:
         start = len(text)
     if span.end >= last:
