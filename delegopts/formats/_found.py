@@ -142,6 +142,8 @@ def unescape(field: str, start: int) -> tuple[str, list[int]]:
     >>> unescape("/mnt/my\\040token", 10)
     ('/mnt/my token', [10, 11, 12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25])
     """
+    if "\\" not in field:  # nothing escaped (most fields): each character at its column
+        return field, list(range(start, start + len(field)))
     text: list[str] = []
     columns: list[int] = []
     index = 0
