@@ -16,16 +16,22 @@ __all__ = ["Frozen"]
 
 
 class Frozen:
-    """Immutable slotted values; ``_shown`` lists the fields ``repr`` shows, in order."""
+    """Immutable slotted values; ``_shown`` lists the fields ``repr`` shows, ``_fields``
+    the arguments of ``__init__`` in order (what a pickle holds)."""
 
     __slots__ = ()
     _shown: tuple[str, ...] = ()
+    _fields: tuple[str, ...] = ()
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is immutable")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r}: {type(self).__name__} is immutable")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle by value, through ``__init__`` (the default would set each slot, refused)."""
+        return type(self), tuple(getattr(self, name) for name in self._fields)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)

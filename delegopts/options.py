@@ -32,6 +32,7 @@ class Mask(Frozen):
 
     __slots__ = ("bits", "enum", "kind")
     _shown = ("kind", "bits")
+    _fields = ("kind", "bits", "enum")
 
     kind: OptionKind
     bits: int
@@ -152,6 +153,8 @@ class Options(Frozen):
         "source", "steps", "uid",
     )  # fmt: skip
     _shown = ("cmds", "maps", "progs", "attachs", "uid", "gid", "mode", "source", "diagnostics")
+    _fields = ("catalog", "cmds", "maps", "progs", "attachs", "uid", "gid", "mode", "source",
+               "diagnostics", "steps")  # fmt: skip
 
     catalog: Catalog
     cmds: Mask

@@ -61,8 +61,6 @@ def register(commands: Any) -> None:
 
 
 def _load(args: argparse.Namespace, io: IO) -> tuple[BTF, SourceInfo]:
-    from dataclasses import replace
-
     from delegopts.btf import installed, load
     from delegopts.cli._common import stdin_file
 
@@ -76,7 +74,7 @@ def _load(args: argparse.Namespace, io: IO) -> tuple[BTF, SourceInfo]:
     if args.source == "-":
         with stdin_file(io) as spooled:
             btf, info = load.load_btf(spooled)
-        return btf, replace(info, path="<stdin>")
+        return btf, info._replace(path="<stdin>")
     return load.load_btf(args.source or load.RUNNING_KERNEL_BTF)
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from delegopts.cli._common import UsageError
 from delegopts.display import printable
@@ -29,8 +28,7 @@ __all__ = ["Settings", "apply_settings", "find_settings", "parse_settings", "rea
 _KEYS = ("kernel", "btf", "kernel-release", "ignore", "strict")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """What a settings file says, and which file it was."""
 
     path: str
