@@ -184,10 +184,15 @@ def _take_config(arguments: list[str]) -> tuple[str | None, list[str]]:
 
 def _settings(args: argparse.Namespace, config: str | None) -> None:
     """Apply a settings file: the one named by --config, else the nearest one found."""
-    from pathlib import Path
+    import os
 
     from delegopts.cli.config import apply_settings, find_settings, read_settings
 
-    path = Path(config) if config else find_settings(Path.cwd())
+    if config:
+        from pathlib import Path
+
+        path: Path | None = Path(config)
+    else:
+        path = find_settings(os.getcwd())
     if path is not None:
         apply_settings(args, read_settings(path))

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from delegopts.cli._common import UsageError
 from delegopts.display import printable
 from delegopts.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Settings", "apply_settings", "find_settings", "parse_settings", "read_settings"]
 
@@ -39,16 +41,35 @@ class Settings(NamedTuple):
     strict: bool | None = None
 
 
-def find_settings(start: Path) -> Path | None:
-    """The nearest ``delegopts.toml``, or ``pyproject.toml`` with ``[tool.delegopts]``."""
-    for folder in (start, *start.parents):
-        own = folder / "delegopts.toml"
-        if own.is_file():
-            return own
-        project = folder / "pyproject.toml"
-        if project.is_file() and "[tool.delegopts]" in project.read_text(errors="replace"):
-            return project
-    return None
+def find_settings(start: str | os.PathLike[str]) -> Path | None:
+    """The nearest ``delegopts.toml``, or ``pyproject.toml`` with ``[tool.delegopts]``.
+
+    Every command looks, so the walk uses os.path: importing pathlib would cost each run
+    more than the look itself; a Path is made only for a file found.
+    """
+    folder = os.path.abspath(start)
+    while True:
+        own = os.path.join(folder, "delegopts.toml")
+        if os.path.isfile(own):
+            return _path(own)
+        project = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(project) and "[tool.delegopts]" in _text(project):
+            return _path(project)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _path(name: str) -> Path:
+    from pathlib import Path
+
+    return Path(name)
+
+
+def _text(name: str) -> str:
+    with open(name, errors="replace") as stream:  # as Path.read_text(errors="replace")
+        return stream.read()
 
 
 def read_settings(path: Path) -> Settings:
