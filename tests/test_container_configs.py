@@ -8,16 +8,22 @@ is an error. Inline tables pin each manager's rules, as read in their sources.
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kernels import catalog
 
+from delegopts import OptionKind, parse
 from delegopts.errors import Span
 from delegopts.formats._source import Found, Scan
 from delegopts.formats.container import detect_shape, read_configs
-from delegopts.formats.incus_config import scan_incus_config
-from delegopts.formats.lxd import scan_lxd
+from delegopts.formats.incus_config import scan_incus_config, to_incus
+from delegopts.formats.lxd import scan_lxd, to_lxd
 from delegopts.formats.mountlist import mount_output_kind, scan_mount_output
 
 DATA = Path(__file__).parent / "data"
@@ -307,3 +313,50 @@ def test_documented_mount_lines(name: str, expected: list[tuple[str, str]]) -> N
     assert [(m.mount_point, m.found.options) for m in listed] == expected
     for mount in listed:
         _values_placed(mount.found)
+
+
+# -- writing settings back: format --to incus|lxd, read back exactly ------------------------
+
+masks = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+def _shapes(manager: str, lines: list[str]) -> list[str]:
+    """The same settings as key=value lines, config set commands and a config show map."""
+    client = "incus" if manager == "incus" else "lxc"
+    pairs_ = [line.split("=", 1) for line in lines]
+    yaml_text = "config:\n" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in pairs_)
+    commands = "".join(f"{client} config set c1 {shlex.quote(line)}\n" for line in lines)
+    return ["\n".join(lines) + "\n", commands, yaml_text]
+
+
+@pytest.mark.parametrize("manager", ["incus", "lxd"])
+@pytest.mark.parametrize("names", [True, False])
+@settings(max_examples=60, deadline=None)
+@given(bits=st.lists(masks, min_size=4, max_size=4))
+def test_settings_read_back_to_the_same_options(manager: str, names: bool, bits: list[int]) -> None:
+    kernel = catalog("6.18.44") if names else catalog("6.18.44").without_names()
+    text = ",".join(f"{kind.key}={value:#x}" for kind, value in zip(OptionKind, bits, strict=False))
+    options = parse(text, kernel)
+    lines, lost = (to_incus if manager == "incus" else to_lxd)(options)
+    assert lost == []
+    for shaped in _shapes(manager, lines):
+        scan = _scan(manager, shaped)
+        assert [p for p in scan.problems if p.severity == "error"] == []
+        back = parse(scan.found[0].options, kernel) if scan.found else parse("", kernel)
+        assert back == options
+
+
+def test_what_neither_manager_sets() -> None:
+    options = parse("uid=1000,gid=1000,mode=0700,delegate_cmds=any", catalog("6.18.44"))
+    assert to_incus(options) == (
+        ["security.bpffs.delegate_cmds=any"],
+        [
+            "uid=1000: Incus never sets uid, gid or mode",
+            "gid=1000: Incus never sets uid, gid or mode",
+            "mode=700: Incus never sets uid, gid or mode",
+        ],
+    )
+    assert to_lxd(options)[0] == [
+        "security.delegate_bpf=true",
+        "security.delegate_bpf.cmd_types=any",
+    ]

@@ -43,6 +43,8 @@ from delegopts.formats._yamlpos import (
     string_of,
 )
 from delegopts.formats.cmdline import Word, split_words
+from delegopts.model import Options
+from delegopts.render import mode_shown
 
 __all__ = [
     "MANAGER_PREFIXES",
@@ -56,7 +58,7 @@ __all__ = [
 #: Key prefixes that make a map a manager configuration worth reading.
 MANAGER_PREFIXES = ("security.bpffs.", "security.delegate_bpf")
 _MAX_DEPTH = 12
-_KV_LINE = re.compile(r"\s*([A-Za-z0-9_][A-Za-z0-9_.\-/]*)\s*=")
+_KV_LINE = re.compile(r"\s*([A-Za-z0-9_][A-Za-z0-9_.\-/]*)\s*(=|:(?=\s|$))")
 _PROMPT = re.compile(r"^\s*(?:[^\s$#]*[$#]\s+)?")
 _CLIENTS = ("incus", "lxc")
 _WRAPPERS = ("sudo", "doas", "env", "command", "exec")
@@ -147,14 +149,17 @@ def detect_shape(text: str) -> str:
     'commands'
     >>> detect_shape("security.delegate_bpf=true\\n")
     'keyvalue'
+    >>> detect_shape("security.delegate_bpf: 'true'\\n")
+    'yaml'
     >>> detect_shape('{"config": {}}')
     'yaml'
     """
     lines = [line for line in text.splitlines() if line.strip() and not _comment(line)]
     if any(_client_words(line) is not None for line in lines):
         return "commands"
-    if lines and all(_KV_LINE.match(line) and ":" not in line.split("=", 1)[0] for line in lines):
-        return "keyvalue"
+    matches = [_KV_LINE.match(line) for line in lines]
+    if lines and all(matches) and any(m.group(2) == "=" for m in matches if m):
+        return "keyvalue"  # key=value lines, perhaps with some key: value ones among them
     return "yaml"
 
 
@@ -272,6 +277,10 @@ def _from_key_values(source: Source) -> Configs:
         key = match.group(1)
         start = match.end()
         value = line[start:].rstrip()
+        if match.group(2) == ":":  # 'key: value', as YAML has it: blanks and a comment around
+            value = re.sub(r"\s+#.*$", "", value)
+            start += len(value) - len(value.lstrip())
+            value = value.strip()
         columns = list(range(start, start + len(value)))
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value, columns = value[1:-1], columns[1:-1]  # key="value", as in shell scripts
@@ -679,3 +688,31 @@ BTF_LOAD_MESSAGE = (
     'reports "Kernel doesn\'t support BTF" and loads programs without BTF; those that need '
     "it fail"
 )
+
+
+def mask_values(options: Options, separator: str) -> list[tuple[str, str]]:
+    """(key, value) of each delegate mask that grants something, written to read back exactly.
+
+    Names are joined with ``separator``; bits no name covers go first as one number, which
+    the kernel takes as the starting mask before OR-ing the names into it.
+    """
+    values: list[tuple[str, str]] = []
+    for mask in options:
+        if not mask:
+            continue
+        if mask.is_any:
+            values.append((mask.kind.key, "any"))
+            continue
+        pieces = [f"{mask.leftover:#x}"] if mask.leftover else []
+        values.append((mask.kind.key, separator.join([*pieces, *mask.names])))
+    return values
+
+
+def owner_lost(options: Options, manager: str) -> list[str]:
+    """uid, gid and mode: neither manager sets them."""
+    lost = [
+        f"{key}={value}" for key, value in (("uid", options.uid), ("gid", options.gid)) if value
+    ]
+    if mode_shown(options.mode) != 0o777:
+        lost.append(f"mode={mode_shown(options.mode):o}")
+    return [f"{item}: {manager} never sets uid, gid or mode" for item in lost]

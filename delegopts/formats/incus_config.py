@@ -42,12 +42,15 @@ from delegopts.formats.container import (
     key_where,
     label,
     lacks_btf_load,
+    mask_values,
+    owner_lost,
     read_configs,
     scan_with,
     value_where,
 )
+from delegopts.model import Options
 
-__all__ = ["DEFAULT_PATH", "KEYS", "PATH_KEY", "incus_items", "scan_incus_config"]
+__all__ = ["DEFAULT_PATH", "KEYS", "PATH_KEY", "incus_items", "scan_incus_config", "to_incus"]
 
 PREFIX = "security.bpffs."
 PATH_KEY = "security.bpffs.path"
@@ -79,6 +82,18 @@ def incus_items(setting: Setting) -> list[tuple[str, list[tuple[int, int]], int 
         comma = end
         start = end + 1
     return items
+
+
+def to_incus(options: Options) -> tuple[list[str], list[str]]:
+    """``key=value`` lines for ``incus config set``, and what Incus cannot express.
+
+    >>> from delegopts.semantics import parse
+    >>> from delegopts.catalog import Catalog
+    >>> to_incus(parse("delegate_maps=0x1", Catalog.running_kernel().without_names()))
+    (['security.bpffs.delegate_maps=0x1'], [])
+    """
+    lines = [f"{PREFIX}{key}={value.replace(':', ',')}" for key, value in mask_values(options, ":")]
+    return lines, owner_lost(options, "Incus")
 
 
 def scan_incus_config(text: str, path: str, shape: str | None = None) -> Scan:

@@ -41,11 +41,14 @@ from delegopts.formats.container import (
     key_where,
     label,
     lacks_btf_load,
+    mask_values,
+    owner_lost,
     read_configs,
     scan_with,
 )
+from delegopts.model import Options
 
-__all__ = ["ENABLE_KEY", "KEYS", "MOUNT_POINT", "scan_lxd", "scan_lxd_configs"]
+__all__ = ["ENABLE_KEY", "KEYS", "MOUNT_POINT", "scan_lxd", "scan_lxd_configs", "to_lxd"]
 
 ENABLE_KEY = "security.delegate_bpf"
 MOUNT_POINT = "/sys/fs/bpf"
@@ -54,6 +57,15 @@ _SUFFIX = {"delegate_cmds": "cmd_types", "delegate_maps": "map_types",
 #: The keys in the order LXD hands them to the kernel.
 KEYS = {f"{ENABLE_KEY}.{_SUFFIX[kind.key]}": kind for kind in OptionKind if kind.key in _SUFFIX}
 _BOOLEANS = ("true", "false", "yes", "no", "1", "0", "on", "off")
+
+
+def to_lxd(options: Options) -> tuple[list[str], list[str]]:
+    """``key=value`` lines for ``lxc config set``, and what LXD cannot express."""
+    names = {kind.key: key for key, kind in KEYS.items()}
+    values = mask_values(options, ":")
+    lines = [f"{ENABLE_KEY}=true"] if values else []
+    lines += [f"{names[key]}={value}" for key, value in values]
+    return lines, owner_lost(options, "LXD")
 
 
 def scan_lxd(text: str, path: str, shape: str | None = None) -> Scan:
