@@ -41,7 +41,7 @@ class Code(enum.Enum):
     spelling; ``D4xx``: delegation that cannot work; ``D5xx``: what the token grants (risk);
     ``D6xx``: compared with what BPF objects need (``check --for``);
     ``EINVAL``/``ERANGE``: the kernel refuses the mount; ``F1xx``: fstab and mountinfo;
-    ``F2xx``: systemd units; ``F3xx``: mount command lines; ``F4xx``: Incus.
+    ``F2xx``: systemd units; ``F3xx``: mount command lines; ``F4xx``: Incus and LXD.
 
     Each member's value is its code; :attr:`slug`, :attr:`severity` and :attr:`summary`
     come from the table below.
@@ -89,6 +89,7 @@ class Code(enum.Enum):
     FSTAB_FIELDS = "F102"
     NO_BPFFS_TYPE = "F103"
     MOUNTINFO_LINE = "F104"
+    NO_OPTIONS = "F105"
     SYSTEMD_NAME = "F201"
     SYSTEMD_NO_PRIVATE_BPF = "F202"
     SYSTEMD_NO_PRIVATE_USERS = "F203"
@@ -98,6 +99,17 @@ class Code(enum.Enum):
     NO_TYPE = "F304"
     OTHER_TYPE = "F305"
     INCUS_KEY = "F401"
+    LXD_KEY = "F402"
+    MANAGER_EMPTY = "F403"
+    PRIVILEGED = "F404"
+    FAILS_AT_START = "F405"
+    BPFFS_PATH = "F406"
+    LXD_NOT_ENABLED = "F407"
+    LXD_COMMA = "F408"
+    NO_BTF_LOAD = "F409"
+    LXD_BOOLEAN = "F410"
+    OTHER_MANAGER_KEY = "F411"
+    REPEATED_KEY = "F412"
 
     @property
     def slug(self) -> str:
@@ -259,6 +271,11 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         "'bpffs' written as the filesystem type: it is 'bpf'",
     ),
     Code.MOUNTINFO_LINE: ("mountinfo-line", _E, "a line that is not mountinfo"),
+    Code.NO_OPTIONS: (
+        "no-options",
+        _I,
+        "an input that holds no bpffs option string at all: nothing in it is checked",
+    ),
     Code.SYSTEMD_NAME: ("systemd-name", _E, "a BPFDelegate*= name systemd does not know"),
     Code.SYSTEMD_NO_PRIVATE_BPF: (
         "systemd-no-private-bpf",
@@ -275,7 +292,54 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
     Code.OPTION_VALUE: ("option-value", _E, "a mount option without its value"),
     Code.NO_TYPE: ("no-type", _W, "a mount command without '-t bpf'"),
     Code.OTHER_TYPE: ("other-type", _I, "a mount command for another filesystem, left alone"),
-    Code.INCUS_KEY: ("incus-key", _W, "a security.bpffs.* key Incus does not have"),
+    Code.INCUS_KEY: ("incus-key", _E, "a security.bpffs.* key Incus does not have: refused"),
+    Code.LXD_KEY: ("lxd-key", _E, "a security.delegate_bpf.* key LXD does not have: refused"),
+    Code.MANAGER_EMPTY: (
+        "manager-empty",
+        _I,
+        "a delegate key the manager hands nothing of to the kernel",
+    ),
+    Code.PRIVILEGED: (
+        "privileged",
+        _W,
+        "a privileged container: Incus mounts no bpffs; LXD's mount yields no token",
+    ),
+    Code.FAILS_AT_START: (
+        "fails-at-start",
+        _I,
+        "Incus takes any value when it is set: one the kernel refuses fails at container start",
+    ),
+    Code.BPFFS_PATH: ("bpffs-path", _E, "security.bpffs.path not absolute: Incus refuses it"),
+    Code.LXD_NOT_ENABLED: (
+        "lxd-not-enabled",
+        _W,
+        "security.delegate_bpf.* types without security.delegate_bpf=true: no bpffs is mounted",
+    ),
+    Code.LXD_COMMA: (
+        "lxd-comma",
+        _E,
+        "',' in an LXD value: LXD hands it to the kernel whole, which refuses it (EINVAL)",
+    ),
+    Code.NO_BTF_LOAD: (
+        "no-btf-load",
+        _W,
+        "prog_load without btf_load: libbpf's BTF load fails, programs load without BTF",
+    ),
+    Code.LXD_BOOLEAN: (
+        "lxd-boolean",
+        _E,
+        "security.delegate_bpf that is not a boolean: LXD refuses it",
+    ),
+    Code.OTHER_MANAGER_KEY: (
+        "other-manager-key",
+        _E,
+        "an LXD key in an Incus configuration, or an Incus key in an LXD one: refused",
+    ),
+    Code.REPEATED_KEY: (
+        "repeated-key",
+        _E,
+        "a key written twice in one YAML map: Incus refuses the document",
+    ),
 }
 
 

@@ -31,8 +31,9 @@ from typing import Any
 import yaml
 
 from delegopts.errors import Span
-from delegopts.formats._grammar import LineSyntaxError
-from delegopts.formats._source import Found, Problem, Scan
+from delegopts.grammar.lines import LineSyntaxError
+from delegopts.diagnostics import Code, Diagnostic, Location
+from delegopts.formats._source import Found, Scan
 from delegopts.formats._yamlpos import (
     Source,
     YamlError,
@@ -43,7 +44,7 @@ from delegopts.formats._yamlpos import (
     string_of,
 )
 from delegopts.formats.cmdline import Word, split_words
-from delegopts.model import Options
+from delegopts.options import Options
 from delegopts.render import mode_shown
 
 __all__ = [
@@ -555,21 +556,19 @@ class Assembler:
 
 
 def finding(
-    severity: str,
-    code: str,
+    code: Code,
     message: str,
     *,
     source: Source,
     path: str,
     where: tuple[int, int, int],
     fix: str | None = None,
-) -> Problem:
+) -> Diagnostic:
     """A finding on 0-based ``(line, start, end)`` of ``source``."""
     line, start, end = where
     text = source.lines[line] if line < len(source.lines) else ""
-    return Problem(
-        severity, code, message, path, line + 1, text, Span(start, max(end, start + 1)), fix
-    )
+    span = Span(start, max(end, start + 1))
+    return Diagnostic.at(code, message, Location(path, line + 1, text), span, fix)
 
 
 def value_where(setting: Setting) -> tuple[int, int, int]:
@@ -591,12 +590,11 @@ class Notes:
     def __init__(self, source: Source, path: str) -> None:
         self.source = source
         self.path = path
-        self.items: list[Problem] = []
+        self.items: list[Diagnostic] = []
 
     def __call__(
         self,
-        severity: str,
-        code: str,
+        code: Code,
         message: str,
         setting: Setting,
         fix: str | None = None,
@@ -604,15 +602,11 @@ class Notes:
         on_key: bool = False,
     ) -> None:
         where = key_where(setting) if on_key else value_where(setting)
-        self.at(severity, code, message, where, fix)
+        self.at(code, message, where, fix)
 
-    def at(
-        self, severity: str, code: str, message: str, where: tuple[int, int, int], fix: str | None
-    ) -> None:
+    def at(self, code: Code, message: str, where: tuple[int, int, int], fix: str | None) -> None:
         self.items.append(
-            finding(
-                severity, code, message, source=self.source, path=self.path, where=where, fix=fix
-            )
+            finding(code, message, source=self.source, path=self.path, where=where, fix=fix)
         )
 
 
@@ -620,7 +614,7 @@ def scan_with(
     configs: Configs, path: str, prefix: str, reader: Callable[[Config, Notes], Found | None]
 ) -> Scan:
     """What ``reader`` (one manager's rules) makes of each configuration with ``prefix`` keys."""
-    problems = trouble_findings(configs, path, "F101")
+    problems = trouble_findings(configs, path)
     found = []
     for config in configs.configs:
         if not config.has_any((prefix,)):
@@ -633,11 +627,11 @@ def scan_with(
     return Scan.of(found, problems)
 
 
-def trouble_findings(configs: Configs, path: str, code: str) -> list[Problem]:
+def trouble_findings(configs: Configs, path: str) -> list[Diagnostic]:
+    """The input's own syntax errors (F101)."""
     return [
         finding(
-            "error",
-            code,
+            Code.SYNTAX,
             t.message,
             source=configs.source,
             path=path,

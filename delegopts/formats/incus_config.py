@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 
 from delegopts.catalog import OptionKind
+from delegopts.diagnostics import Code
 from delegopts.formats._source import Found, Scan
 from delegopts.formats.container import (
     BTF_LOAD_MESSAGE,
@@ -48,7 +49,7 @@ from delegopts.formats.container import (
     scan_with,
     value_where,
 )
-from delegopts.model import Options
+from delegopts.options import Options
 
 __all__ = ["DEFAULT_PATH", "KEYS", "PATH_KEY", "incus_items", "scan_incus_config", "to_incus"]
 
@@ -112,13 +113,12 @@ def _config(config: Config, note: Notes) -> Found | None:
         for setting in config.repeated:
             message = f"{setting.key} is written twice in one map: Incus refuses the document "
             message += "('mapping key already defined')"
-            note("error", "F106", message, setting, "keep one of them", on_key=True)
+            note(Code.REPEATED_KEY, message, setting, "keep one of them", on_key=True)
     for key, setting in config.settings.items():
         if key.startswith(PREFIX) and key not in KEYS and key != PATH_KEY:
             close = difflib.get_close_matches(key, [*KEYS, PATH_KEY], n=1, cutoff=0.8)
             note(
-                "warning",
-                "F401",
+                Code.INCUS_KEY,
                 f"{key!r} is not an Incus key: Incus refuses it ('Unknown configuration key')",
                 setting,
                 f"did you mean '{close[0]}'?" if close else None,
@@ -127,8 +127,7 @@ def _config(config: Config, note: Notes) -> Found | None:
     privileged = config.settings.get("security.privileged")
     if privileged is not None and privileged.value.lower() in TRUE_WORDS:
         note(
-            "warning",
-            "F404",
+            Code.PRIVILEGED,
             "security.privileged is true: Incus mounts no bpffs in a privileged container "
             "and ignores every security.bpffs.* key",
             privileged,
@@ -141,8 +140,7 @@ def _config(config: Config, note: Notes) -> Found | None:
         target = where_path.value
         if not target.startswith("/"):
             note(
-                "error",
-                "F406",
+                Code.BPFFS_PATH,
                 f"security.bpffs.path {target!r} is refused by Incus: 'Must be absolute file path'",
                 where_path,
                 "write an absolute path",
@@ -152,8 +150,7 @@ def _config(config: Config, note: Notes) -> Found | None:
     if not any(setting.value for setting in present):
         if present:
             note(
-                "info",
-                "F403",
+                Code.MANAGER_EMPTY,
                 "every security.bpffs.delegate_* key is empty: Incus mounts no bpffs",
                 present[0],
             )
@@ -168,8 +165,7 @@ def _config(config: Config, note: Notes) -> Found | None:
         if not items:
             if setting.value:  # blanks or commas: bpffs is mounted all the same, without it
                 note(
-                    "info",
-                    "F403",
+                    Code.MANAGER_EMPTY,
                     f"{key} has no item once Incus trims it: Incus sets no {kind.key}, "
                     "and still mounts bpffs",
                     setting,
@@ -188,8 +184,7 @@ def _config(config: Config, note: Notes) -> Found | None:
         joined = ":".join(text for text, _, _ in items)
         if kind.key == "delegate_cmds" and lacks_btf_load(joined):
             note(
-                "warning",
-                "F409",
+                Code.NO_BTF_LOAD,
                 BTF_LOAD_MESSAGE,
                 setting,
                 f"add btf_load: {setting.value},btf_load",
@@ -197,8 +192,7 @@ def _config(config: Config, note: Notes) -> Found | None:
     for key, setting in config.settings.items():
         if key.startswith("security.delegate_bpf"):
             note(
-                "warning",
-                "F411",
+                Code.OTHER_MANAGER_KEY,
                 f"{key!r} is an LXD key: Incus refuses it",
                 setting,
                 "Incus writes security.bpffs.delegate_cmds, _maps, _progs, _attachs",

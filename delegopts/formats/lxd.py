@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 
 from delegopts.catalog import OptionKind
+from delegopts.diagnostics import Code
 from delegopts.formats._source import Found, Scan
 from delegopts.formats.container import (
     BTF_LOAD_MESSAGE,
@@ -46,7 +47,7 @@ from delegopts.formats.container import (
     read_configs,
     scan_with,
 )
-from delegopts.model import Options
+from delegopts.options import Options
 
 __all__ = ["ENABLE_KEY", "KEYS", "MOUNT_POINT", "scan_lxd", "scan_lxd_configs", "to_lxd"]
 
@@ -84,37 +85,37 @@ def _config(config: Config, note: Notes) -> Found | None:
             close = difflib.get_close_matches(key, [ENABLE_KEY, *KEYS], n=1, cutoff=0.8)
             fix = f"did you mean '{close[0]}'?" if close else None
             message = f"{key!r} is not an LXD key: LXD refuses it ('Unknown configuration key')"
-            note("warning", "F402", message, given, fix, on_key=True)
+            note(Code.LXD_KEY, message, given, fix, on_key=True)
         elif key.startswith("security.bpffs."):
             message = f"{key!r} is an Incus key: LXD refuses it"
             fix = "LXD writes security.delegate_bpf=true and security.delegate_bpf.cmd_types..."
-            note("warning", "F411", message, given, fix, on_key=True)
+            note(Code.OTHER_MANAGER_KEY, message, given, fix, on_key=True)
     enable = config.settings.get(ENABLE_KEY)
     types = [config.settings[key] for key in KEYS if key in config.settings]
     if enable is not None and enable.value and enable.value.lower() not in _BOOLEANS:
         message = f"security.delegate_bpf={enable.value!r} is refused by LXD: 'Invalid value "
         message += "for a boolean'"
-        note("error", "F410", message, enable, "write true or false")
+        note(Code.LXD_BOOLEAN, message, enable, "write true or false")
         return None
     if enable is None or enable.value.lower() not in TRUE_WORDS:
         if types:
             message = "security.delegate_bpf is not true: LXD mounts no bpffs and ignores "
             message += "the security.delegate_bpf.* types"
-            note("warning", "F407", message, enable or types[0], "set security.delegate_bpf=true",
+            note(Code.LXD_NOT_ENABLED, message, enable or types[0], "set security.delegate_bpf=true",
                  on_key=enable is None)  # fmt: skip
         return None
     privileged = config.settings.get("security.privileged")
     if privileged is not None and privileged.value.lower() in TRUE_WORDS:
         message = "security.privileged is true: LXD mounts bpffs, but a privileged container has "
         message += "no user namespace of its own and BPF_TOKEN_CREATE fails there"
-        note("warning", "F404", message, privileged, "unset security.privileged")
+        note(Code.PRIVILEGED, message, privileged, "unset security.privileged")
     assembler = Assembler(source)
     for key, kind in KEYS.items():
         setting = config.settings.get(key)
         if setting is None:
             continue
         if not setting.value:
-            note("info", "F403", f"{key} is empty: LXD hands the kernel {kind.key}=0", setting)
+            note(Code.MANAGER_EMPTY, f"{key} is empty: LXD hands the kernel {kind.key}=0", setting)
             continue
         comma = setting.value.find(",")
         if comma >= 0:
@@ -122,7 +123,7 @@ def _config(config: Config, note: Notes) -> Found | None:
             message = f"',' in {key}: LXD hands the value to the kernel whole, and the kernel "
             message += f"refuses it (EINVAL): LXD says 'Invalid {kind.key[9:]} option value'"
             fix = "separate names with ':' (" + setting.value.replace(",", ":").replace(" ", "")
-            note.at("error", "F408", message, (line, column, column + 1), fix + ")")
+            note.at(Code.LXD_COMMA, message, (line, column, column + 1), fix + ")")
             continue
         if assembler.chars:
             assembler.add(",", key_where(setting))
@@ -130,6 +131,6 @@ def _config(config: Config, note: Notes) -> Found | None:
         assembler.add_chars(setting.value, setting.chars)
         if kind.key == "delegate_cmds" and lacks_btf_load(setting.value):
             fix = f"add btf_load: {setting.value}:btf_load"
-            note("warning", "F409", BTF_LOAD_MESSAGE, setting, fix)
+            note(Code.NO_BTF_LOAD, BTF_LOAD_MESSAGE, setting, fix)
     end = None if assembler.chars else key_where(enable)[:2]
     return assembler.found(note.path, end=end, what=label("LXD", config), target=MOUNT_POINT)

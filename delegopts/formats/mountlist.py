@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from delegopts.formats._source import Found, Problem, Scan
+from delegopts.diagnostics import Code, Diagnostic, Location
+from delegopts.formats._source import Found, Scan
 from delegopts.formats._yamlpos import Source, YamlError, load, lookup, scalar_positions, string_of
 from delegopts.formats.container import Assembler, finding
 from delegopts.formats.mountopts import kept_pieces
@@ -101,7 +102,7 @@ def _listed(  # noqa: PLR0917
     return Listed(target, origin, found)
 
 
-def _mount(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]:
+def _mount(source: Source, path: str) -> tuple[list[Listed], list[Diagnostic], int]:
     listed: list[Listed] = []
     skipped = 0
     lines = source.lines
@@ -160,9 +161,9 @@ def _fields(row: str, names: list[str], starts: list[int]) -> list[tuple[str, in
     return fields
 
 
-def _table(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]:
+def _table(source: Source, path: str) -> tuple[list[Listed], list[Diagnostic], int]:
     listed: list[Listed] = []
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     skipped = 0
     names: list[str] | None = None
     starts: list[int] = []
@@ -176,7 +177,7 @@ def _table(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]
         fields = _fields(row, names, starts)
         if fields is None:
             problems.append(
-                finding("error", "F104", f"a findmnt row that does not fit its {len(names)} "
+                finding(Code.MOUNTINFO_LINE, f"a findmnt row that does not fit its {len(names)} "
                         "headings", source=source, path=path, where=(number, 0, max(len(row), 1)),
                         fix="use findmnt --raw or -J")
             )  # fmt: skip
@@ -196,7 +197,7 @@ def _table(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]
     return listed, problems, skipped
 
 
-def _pairs(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]:
+def _pairs(source: Source, path: str) -> tuple[list[Listed], list[Diagnostic], int]:
     listed: list[Listed] = []
     skipped = 0
     for number, row in enumerate(source.lines):
@@ -218,12 +219,12 @@ def _pairs(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]
     return listed, [], skipped
 
 
-def _json(source: Source, path: str) -> tuple[list[Listed], list[Problem], int]:
+def _json(source: Source, path: str) -> tuple[list[Listed], list[Diagnostic], int]:
     try:
         documents = load(source.text)
     except YamlError as error:
         line, column = source.where(error.index)
-        problem = finding("error", "F101", f"not JSON: {error.message}", source=source,
+        problem = finding(Code.SYNTAX, f"not JSON: {error.message}", source=source,
                           path=path, where=(line, column, column + 1))  # fmt: skip
         return [], [problem], 0
     listed: list[Listed] = []

@@ -26,7 +26,7 @@ from delegopts.formats.incus_config import scan_incus_config, to_incus
 from delegopts.formats.lxd import scan_lxd, to_lxd
 from delegopts.formats.mountlist import mount_output_kind, scan_mount_output
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 DOC = (
     "delegate_cmds=map_create:obj_get:link_create,delegate_maps=hash:array:devmap:queue:stack,"
     "delegate_progs=socket_filter:kprobe:cgroup_sysctl,delegate_attachs=any"
@@ -117,7 +117,7 @@ def test_incus_files(name: str, shape: str, expected: list[tuple[str, str, str]]
     assert detect_shape(text) == shape
     scan = scan_incus_config(text, name)
     assert _summary(scan) == expected
-    assert [p for p in scan.problems if p.severity == "error"] == []
+    assert [d for d in scan.findings if d.severity.value == "error"] == []
     for found in scan.found:
         _values_placed(found)
 
@@ -130,9 +130,10 @@ def test_lxd_files(name: str, shape: str, expected: list[tuple[str, str]]) -> No
     assert [(what, options) for what, _, options in _summary(scan)] == expected
     assert {f.target for f in scan.found} == {"/sys/fs/bpf"}
     # LXD's own example leaves out btf_load: the one warning, on the cmd_types value.
-    assert [(p.severity, p.code) for p in scan.problems] == [("warning", "F409")]
-    problem = scan.problems[0]
-    assert problem.text[problem.span.start : problem.span.end] == "prog_load:map_create"
+    assert [(d.severity.value, d.code.value) for d in scan.findings] == [("warning", "F409")]
+    finding = scan.findings[0]
+    assert finding.location is not None
+    assert finding.location.text[finding.span.start : finding.span.end] == "prog_load:map_create"
     for found in scan.found:
         _values_placed(found)
 
@@ -160,7 +161,7 @@ def _scan(manager: str, text: str) -> Scan:
 
 
 def _codes(scan: Scan) -> list[tuple[str, int, int]]:
-    return [(p.code, p.line, p.column) for p in scan.problems]
+    return [(d.code.value, d.line, d.column) for d in scan.findings]
 
 
 SEMANTICS = [
@@ -183,7 +184,7 @@ SEMANTICS = [
     ("incus", "security.bpffs.delegate_cmds: any\nsecurity.delegate_bpf: 'true'\n",
      ["delegate_cmds=any"], [("F411", 2, 1)]),
     ("incus", "config:\n  security.bpffs.delegate_cmds: any\n  security.bpffs.delegate_cmds: "
-     "map_create\n", ["delegate_cmds=map_create"], [("F106", 2, 3)]),
+     "map_create\n", ["delegate_cmds=map_create"], [("F412", 2, 3)]),
     ("incus", "security.bpffs.delegate_cmds: prog_load\n", ["delegate_cmds=prog_load"],
      [("F409", 1, 31)]),
     # LXD: verbatim to the kernel, only when security.delegate_bpf is true.
@@ -261,13 +262,13 @@ def test_incus_commands(text: str, expected: list[tuple[str, str | None, str]]) 
 )
 def test_broken_yaml_is_a_finding(text: str) -> None:
     scan = scan_incus_config(text, "y")
-    for problem in scan.problems:
-        assert problem.code in ("F101", "F106") and problem.line >= 1
+    for finding in scan.findings:
+        assert finding.code.value in ("F101", "F412") and finding.line >= 1
 
 
 def test_yaml_error_position() -> None:
     scan = scan_incus_config("config:\n  a: [1\n  b: 2\n", "y")
-    assert [(p.code, p.line) for p in scan.problems] == [("F101", 3)]
+    assert [(d.code.value, d.line) for d in scan.findings] == [("F101", 3)]
 
 
 LISTINGS = [
@@ -293,7 +294,7 @@ def test_mount_listings(name: str, kind: str) -> None:
     assert mount_output_kind(text) == kind
     scan, listed = scan_mount_output(text, name)
     assert [(m.mount_point, m.found.options) for m in listed] == LISTED
-    assert scan.problems == ()
+    assert scan.findings == ()
     for mount in listed:
         _values_placed(mount.found)
 
@@ -341,7 +342,7 @@ def test_settings_read_back_to_the_same_options(manager: str, names: bool, bits:
     assert lost == []
     for shaped in _shapes(manager, lines):
         scan = _scan(manager, shaped)
-        assert [p for p in scan.problems if p.severity == "error"] == []
+        assert [d for d in scan.findings if d.severity.value == "error"] == []
         back = parse(scan.found[0].options, kernel) if scan.found else parse("", kernel)
         assert back == options
 

@@ -234,7 +234,7 @@ def test_lxd_fsconfig_calls_agree(
         if value
     )
     scan = scan_lxd(text, "config.yaml")
-    comma = any(p.code == "F408" for p in scan.problems)
+    comma = any(d.code.value == "F408" for d in scan.findings)
     predicted = (False, "EINVAL") if comma else _predict(scan.found[0].options, running)
     try:
         shown = _Fs().mount({k: v or "0" for k, v in zip(KEYS, values, strict=True)}, tmp_path)
