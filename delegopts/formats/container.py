@@ -30,9 +30,8 @@ from typing import Any
 
 import yaml
 
-from delegopts.errors import Span
-from delegopts.grammar.lines import LineSyntaxError
 from delegopts.diagnostics import Code, Diagnostic, Location
+from delegopts.errors import Span
 from delegopts.formats._source import Found, Scan
 from delegopts.formats._yamlpos import (
     Source,
@@ -44,6 +43,7 @@ from delegopts.formats._yamlpos import (
     string_of,
 )
 from delegopts.formats.cmdline import Word, split_words
+from delegopts.grammar.lines import LineSyntaxError
 from delegopts.options import Options
 from delegopts.render import mode_shown
 

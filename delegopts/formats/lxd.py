@@ -101,8 +101,8 @@ def _config(config: Config, note: Notes) -> Found | None:
         if types:
             message = "security.delegate_bpf is not true: LXD mounts no bpffs and ignores "
             message += "the security.delegate_bpf.* types"
-            note(Code.LXD_NOT_ENABLED, message, enable or types[0], "set security.delegate_bpf=true",
-                 on_key=enable is None)  # fmt: skip
+            fix = "set security.delegate_bpf=true"
+            note(Code.LXD_NOT_ENABLED, message, enable or types[0], fix, on_key=enable is None)
         return None
     privileged = config.settings.get("security.privileged")
     if privileged is not None and privileged.value.lower() in TRUE_WORDS:
