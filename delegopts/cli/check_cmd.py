@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from delegopts.cli._common import (
     IO,
@@ -40,6 +40,13 @@ examples:
   $ delegopts check --mountinfo /proc/self/mountinfo --strict --json
   $ delegopts check --ignore D202 --incus instance-config.yaml
   $ delegopts check --unit my.service --for /usr/lib/myapp/   # what the app's BPF needs
+  $ incus config show c1 --expanded | delegopts check -
+  $ delegopts check incus-list.json lxd-profile.yaml mount-output.txt
+
+A file's format is read from its content (an Incus or LXD configuration in any shape:
+config show, list or query output, config set commands, key=value lines; mountinfo,
+/proc/mounts, mount(8) or findmnt output; a unit; an fstab), else guessed from its name;
+--fstab, --unit, --mountinfo, --incus and --lxd say it instead.
 
 A comment '# delegopts: ignore=CODE[,CODE]' on an fstab line, or on the line above an fstab
 entry or a unit setting, leaves those codes out there.
@@ -62,8 +69,8 @@ def register(commands: Any) -> None:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="option strings, files (format guessed from the name), '-' for one option "
-        "string a line on stdin, or a whole 'mount ...' command line after '--'",
+        help="option strings, files (format read from the content), '-' for stdin (a file's "
+        "content, or one option string a line), or a whole 'mount ...' command line after '--'",
     )
     parser.add_argument(
         "-o",
@@ -76,8 +83,9 @@ def register(commands: Any) -> None:
     for flag, what in (
         ("--fstab", "an fstab(5) file"),
         ("--unit", "a systemd unit (.mount, or a service with BPFDelegate*= settings)"),
-        ("--mountinfo", "a copy of /proc/self/mountinfo or /proc/mounts"),
-        ("--incus", "Incus keys security.bpffs.delegate_* (key: value or key=value)"),
+        ("--mountinfo", "/proc/self/mountinfo, /proc/mounts, mount(8) or findmnt output"),
+        ("--incus", "Incus security.bpffs.* settings: config show, list, query, config set..."),
+        ("--lxd", "LXD security.delegate_bpf* settings: config show, profile show, config set"),
     ):
         parser.add_argument(flag, action="append", default=[], metavar="FILE", help=what)
     parser.add_argument(
@@ -132,21 +140,32 @@ def _batches(args: argparse.Namespace, catalog: Catalog, io: IO) -> Iterator[Bat
     """
     from delegopts.formats import Found, guess_format
     from delegopts.formats.cmdline import scan_command
+    from delegopts.formats.sniff import sniff_stream
 
     given: list[tuple[Format, str]] = [
         *(("fstab", name) for name in args.fstab),
         *(("unit", name) for name in args.unit),
         *(("mountinfo", name) for name in args.mountinfo),
         *(("incus", name) for name in args.incus),
+        *(("lxd", name) for name in args.lxd),
     ]
     opened: list[TextIO] = []
     plans: list[Callable[[], Iterable[Batch]]] = []
 
-    def read(kind: Format, name: str) -> None:
+    def read(kind: Format | None, name: str) -> None:
         stream = open_input(name, io)  # a missing or unreadable file: exit status 3
         if stream is not io.inp:
             opened.append(stream)
-        plans.append(lambda: _file_batches(kind, name, stream, catalog))
+        if kind is None:  # what the file holds says what it is, else its name
+            sniffed, stream = sniff_stream(stream)
+            kind = cast("Format | None", sniffed) or guess_format(name)
+            if kind is None:
+                raise UsageError(
+                    f"delegopts check: cannot tell the format of {printable(name)}: "
+                    "use --fstab, --unit, --mountinfo, --incus or --lxd"
+                )
+        form: Format = kind
+        plans.append(lambda: _file_batches(form, name, stream, catalog))
 
     try:
         for kind, name in given:
@@ -162,16 +181,18 @@ def _batches(args: argparse.Namespace, catalog: Catalog, io: IO) -> Iterator[Bat
             literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
             for number, text in enumerate(args.inputs, start=1):
                 if text == "-":
-                    plans.append(lambda: _stdin_batches(io))
-                elif number <= len(args.inputs) - literal and _names_a_file(text):
-                    guessed = guess_format(text)
-                    if guessed is None:
-                        open_input(text, io).close()  # a missing file says so first
-                        raise UsageError(
-                            f"delegopts check: cannot tell the format of {printable(text)}: "
-                            "use --fstab, --unit, --mountinfo or --incus"
+                    piped, stream = sniff_stream(io.inp)  # `incus config show c1 | ... -`
+                    if piped is None:
+                        plans.append(lambda stream=stream: _stdin_batches(stream))  # type: ignore[misc]
+                    else:
+                        form = cast("Format", piped)
+                        plans.append(
+                            lambda form=form, stream=stream: _file_batches(  # type: ignore[misc]
+                                form, "<stdin>", stream, catalog
+                            )
                         )
-                    read(guessed, text)
+                elif number <= len(args.inputs) - literal and _names_a_file(text):
+                    read(None, text)
                 else:
                     found = Found.plain(text, path=f"<argument {number}>", line=1)
                     plans.append(lambda found=found: [[found]])  # type: ignore[misc]
@@ -195,31 +216,50 @@ def _whole(scanned: Scan) -> Batch:
     return [*scanned.findings, *scanned.found]
 
 
-def _stdin_batches(io: IO) -> Iterator[Batch]:
+def _stdin_batches(stream: TextIO) -> Iterator[Batch]:
     from delegopts.formats import Found
 
-    for number, line in numbered_lines(io.inp):
+    for number, line in numbered_lines(stream):
         if line:
             yield [Found.plain(line, path="<stdin>", line=number)]
 
 
 def _file_batches(kind: Format, name: str, stream: TextIO, catalog: Catalog) -> Iterator[Batch]:
-    from delegopts.formats import scan
+    from delegopts.formats import nothing_found, scan
     from delegopts.formats.fstab import fstab_batches
     from delegopts.formats.mountinfo import Mount, mount_batches
 
-    lines = numbered_lines(stream)  # the caller closes the stream
-    if kind == "fstab":
-        yield from fstab_batches(lines, name)
-    elif kind == "mountinfo":
-        for batch in mount_batches(lines, name):
-            yield [e.found if isinstance(e, Mount) else e for e in batch]
-    else:  # units and Incus files are read whole: a setting may come after its use
+    if kind not in ("fstab", "mountinfo"):  # units, Incus, LXD: read whole (a setting
+        # may come after its use, a YAML document is one)
         yield _whole(scan(kind, stream.read(), name, catalog if kind == "unit" else None))
+        return
+    first: list[tuple[int, str]] = []
+
+    def watched() -> Iterator[tuple[int, str]]:
+        for number, line in numbered_lines(stream):  # the caller closes the stream
+            if not first and line.strip():
+                first.append((number, line))
+            yield number, line
+
+    batches: Iterator[list[Any]] = (
+        fstab_batches(watched(), name) if kind == "fstab" else mount_batches(watched(), name)
+    )
+    anything = False
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as done:
+            skipped = int(done.value or 0)
+            break
+        anything = anything or bool(batch)
+        yield [e.found if isinstance(e, Mount) else e for e in batch]
+    if not anything:  # a file with no bpffs entry at all says so
+        yield [nothing_found(kind, name, first[0] if first else (1, ""), skipped)]
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    if not (args.inputs or args.options or args.fstab or args.unit or args.mountinfo or args.incus):
+    given = (args.fstab, args.unit, args.mountinfo, args.incus, args.lxd)
+    if not (args.inputs or args.options or any(given)):
         raise UsageError("delegopts check: nothing to check (give INPUT, -o, --fstab, --unit...)")
     from delegopts.diagnostics import Diagnostic
     from delegopts.formats.findings import check_found

@@ -34,15 +34,21 @@ examples:
   BPFDelegatePrograms=BPFProgTypeXdp
   $ delegopts format --to incus 'delegate_maps=hash:array'
   security.bpffs.delegate_maps=hash,array
+  $ delegopts format --to lxd 'delegate_cmds=prog_load:btf_load'
+  security.delegate_bpf=true
+  security.delegate_bpf.cmd_types=prog_load:btf_load
+  $ delegopts format --from incus -f instances.yaml   # incus list/config show/query output
   $ delegopts format --from systemd 'BPFDelegateMaps=BPFMapTypeArray'   # and back
   delegate_maps=array
   $ delegopts format --to hex 'delegate_cmds=prog_load:map_create'
   delegate_cmds=0x21
 
 --to: kernel (what /proc/mounts shows), hex (masks as numbers), json (every mask),
-systemd (PrivateBPF=/BPFDelegate*= settings, v258+), incus (security.bpffs.delegate_* keys).
---from: kernel (also hex), json (what --to json prints), systemd or incus (one input is
-one setting a line, or a file).
+systemd (PrivateBPF=/BPFDelegate*= settings, v258+), incus (security.bpffs.delegate_* keys),
+lxd (security.delegate_bpf* keys).
+--from: kernel (also hex), json (what --to json prints), systemd, incus or lxd (one input is
+one setting a line, or a file: for incus and lxd any shape check reads, one option string
+for each instance or profile in it).
 """
 
 
@@ -66,14 +72,14 @@ def register(commands: Any) -> None:
         dest="source",
         choices=SOURCES,
         default="kernel",
-        help="the input form (systemd/incus: all inputs are one setting each)",
+        help="the input form (systemd/incus/lxd: all inputs are one setting each)",
     )
     add_target(parser)
     parser.set_defaults(run=run)
 
 
-TARGETS = ("kernel", "hex", "json", "systemd", "incus")
-SOURCES = ("kernel", "hex", "json", "systemd", "incus")
+TARGETS = ("kernel", "hex", "json", "systemd", "incus", "lxd")
+SOURCES = ("kernel", "hex", "json", "systemd", "incus", "lxd")
 
 
 def _hex(options: Options) -> str:
@@ -93,11 +99,13 @@ def _convert(options: Options, to: str, io: IO, where: str) -> str:
         import json
 
         return json.dumps({"schema": JSON_SCHEMA, **options.to_json()}, sort_keys=True)
-    if to in ("systemd", "incus"):
+    if to in ("systemd", "incus", "lxd"):
         from delegopts.formats.incus import to_incus
+        from delegopts.formats.lxd import to_lxd
         from delegopts.formats.systemd import to_systemd
 
-        lines, lost = (to_systemd if to == "systemd" else to_incus)(options)
+        writer = {"systemd": to_systemd, "incus": to_incus, "lxd": to_lxd}[to]
+        lines, lost = writer(options)
         for item in lost:
             io.err.write(f"{where}warning: {to} cannot express {item}\n")
         return "\n".join(lines)
@@ -151,8 +159,9 @@ def _from_json(text: str, name: str) -> str:
 def _from_settings(
     args: argparse.Namespace, catalog: Catalog, io: IO
 ) -> list[tuple[str, int | None, str]]:
-    """systemd or Incus settings (arguments, or a file) as one kernel option string."""
+    """systemd, Incus or LXD settings (arguments, or a file) as kernel option strings."""
     from delegopts.formats.incus import scan_incus
+    from delegopts.formats.lxd import scan_lxd
     from delegopts.formats.systemd import scan_unit
 
     if args.file:
@@ -163,14 +172,18 @@ def _from_settings(
     if args.source == "systemd":
         scan = scan_unit(text + "\n", name, catalog)
     else:
-        scan = scan_incus(text + "\n", name)
+        scan = (scan_incus if args.source == "incus" else scan_lxd)(text + "\n", name)
     # PrivateBPF= and PrivateUsers= are implied here: only the settings are converted.
-    from delegopts.diagnostics import Code
+    from delegopts.diagnostics import Code, Severity
 
     implied = (Code.SYSTEMD_NO_PRIVATE_BPF, Code.SYSTEMD_NO_PRIVATE_USERS)
     findings = [f for f in scan.findings if f.code not in implied]
-    if findings:
+    if any(f.severity is Severity.ERROR for f in findings):
         raise _SettingsError("\n".join(f.render() for f in findings))
+    for finding in findings:  # what the manager does besides: shown, not fatal
+        io.err.write(finding.render() + "\n")
+    if len(scan.found) > 1:
+        return [(name, found.line, found.options) for found in scan.found]
     return [(name, None, found.options) for found in scan.found] or [(name, None, "")]
 
 
@@ -181,7 +194,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     catalog = catalog_for(args, io)
     inputs: Iterable[tuple[str, int | None, str]]
     try:
-        if args.source in ("systemd", "incus"):
+        if args.source in ("systemd", "incus", "lxd"):
             inputs = _from_settings(args, catalog, io)
         else:
             inputs = inputs_of(args, io)

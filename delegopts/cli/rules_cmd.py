@@ -36,6 +36,7 @@ _FORMS = {
     "mountinfo": " (a mountinfo line)",
     "unit": " (a unit file)",
     "incus": " (an Incus key)",
+    "lxd": " (an LXD key)",
     "command": " (a command line)",
 }
 

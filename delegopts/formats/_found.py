@@ -40,7 +40,8 @@ class Found(NamedTuple):
     entry for the end of the string (8 bytes a character: long lines are input too); None
     when the string is the first line itself. ``what`` says what the string is (``fstab
     entry for /sys/fs/bpf``...), ``target`` is the mount point where one is known,
-    ``ignore`` the codes to leave out.
+    ``ignore`` the codes to leave out, ``manager`` the container manager that hands the
+    string to the kernel (``Incus``, ``LXD``), if any.
     """
 
     options: str
@@ -50,6 +51,7 @@ class Found(NamedTuple):
     what: str = "option string"
     target: str | None = None
     ignore: frozenset[Code] = frozenset()
+    manager: str | None = None
 
     @classmethod
     def plain(cls, options: str, *, path: str, line: int, **extra: Any) -> Found:

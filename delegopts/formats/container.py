@@ -32,7 +32,7 @@ import yaml
 
 from delegopts.diagnostics import Code, Diagnostic, Location
 from delegopts.errors import Span
-from delegopts.formats._source import Found, Scan
+from delegopts.formats._found import Builder, Found, Scan
 from delegopts.formats._yamlpos import (
     Source,
     YamlError,
@@ -537,22 +537,17 @@ class Assembler:
         )
 
     def found(self, path: str, end: tuple[int, int] | None = None, **extra: Any) -> Found:
-        used = sorted({line for _, line, _ in self.chars} | ({end[0]} if end else set()))
-        index = {line: order for order, line in enumerate(used)}
-        lines = tuple(
-            (line + 1, self.source.lines[line] if line < len(self.source.lines) else "")
-            for line in used
-        )
-        offsets = [(index[line], column) for _, line, column in self.chars]
+        """The :class:`Found`; ``end`` is (line, column) just past the string in the input."""
         if end is None:
             _, line, column = self.chars[-1] if self.chars else ("", 0, -1)
             end = (line, column + 1)
-        if not lines:
-            lines = ((end[0] + 1, ""),)
-            index = {end[0]: 0}
-        offsets.append((index[end[0]], end[1]))
-        text = "".join(char for char, _, _ in self.chars)
-        return Found(text, path, lines, tuple(offsets), **extra)
+        used = sorted({line for _, line, _ in self.chars} | {end[0]})
+        index = {line: order for order, line in enumerate(used)}
+        texts = self.source.lines
+        builder = Builder([(line + 1, texts[line] if line < len(texts) else "") for line in used])
+        for char, line, column in self.chars:
+            builder.add_mapped(char, index[line], [column])
+        return builder.found(path=path, end=(index[end[0]], end[1]), **extra)
 
 
 def finding(

@@ -51,6 +51,24 @@ def refusal(error: OptionError, catalog: Catalog) -> Diagnostic:
     return Diagnostic(code, error.message, error.span, fix)
 
 
+def _at_start(options: str, refused: Diagnostic) -> Diagnostic:
+    """Incus checks nothing when a value is set: the kernel's refusal stops the container.
+
+    The message is incusd's (``cmd/incusd/main_forkbpf.go``), for the key that fails.
+    """
+    start = options.rfind(",", 0, refused.span.start) + 1
+    end = options.find(",", refused.span.start)
+    key, _, value = options[start : len(options) if end < 0 else end].partition("=")
+    out_of_range = refused.code is Code.KERNEL_ERANGE
+    reason = "numerical result out of range" if out_of_range else "invalid argument"
+    message = (
+        f"Incus takes this value when it is set; the container then fails to start: "
+        f"'Failed to set {key}={value} on bpf fs: {reason}'"
+    )
+    fix = "correct it before the container starts: Incus does not check it"
+    return Diagnostic(Code.FAILS_AT_START, message, refused.span, fix)
+
+
 def check_found(
     found: Found, catalog: Catalog, ignore: Iterable[Code] = (), *, lint: bool = True
 ) -> Checked:
@@ -58,8 +76,10 @@ def check_found(
     skip = set(ignore) | found.ignore
     options, diagnostics = _analysed(found.options, catalog, lint)
     if options is None:
-        refused = found.place(diagnostics[0])
-        return Checked(found, None, () if refused.code in skip else (refused,))
+        refused = [found.place(diagnostics[0])]
+        if found.manager == "Incus":
+            refused.append(found.place(_at_start(found.options, diagnostics[0])))
+        return Checked(found, None, tuple(d for d in refused if d.code not in skip))
     findings: list[Diagnostic] = []
     for finding in (found.place(d) for d in diagnostics):
         if finding.code not in skip and finding not in findings:  # lint may repeat the parser's

@@ -31,7 +31,7 @@ import difflib
 
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
-from delegopts.formats._source import Found, Scan
+from delegopts.formats._found import Found, Scan
 from delegopts.formats.container import (
     BTF_LOAD_MESSAGE,
     TRUE_WORDS,
@@ -133,4 +133,6 @@ def _config(config: Config, note: Notes) -> Found | None:
             fix = f"add btf_load: {setting.value}:btf_load"
             note(Code.NO_BTF_LOAD, BTF_LOAD_MESSAGE, setting, fix)
     end = None if assembler.chars else key_where(enable)[:2]
-    return assembler.found(note.path, end=end, what=label("LXD", config), target=MOUNT_POINT)
+    return assembler.found(
+        note.path, end=end, what=label("LXD", config), target=MOUNT_POINT, manager="LXD"
+    )

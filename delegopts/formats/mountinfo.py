@@ -69,13 +69,32 @@ def scan_mounts(text: str, path: str) -> tuple[Scan, list[Mount]]:
 def mount_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
     """:func:`scan_mounts` a line at a time, as its first line says: mountinfo or mounts."""
     lines = iter(lines)
-    first = list(itertools.islice(lines, 1))
-    while first and not first[0][1].strip():
-        first = list(itertools.islice(lines, 1))  # blank lines before the first mount
-    rest = itertools.chain(first, lines)
-    if first and looks_like_mountinfo(first[0][1]):
-        return (yield from _mountinfo_batches(rest, path))
-    return (yield from _mounts_batches(rest, path))
+    head = list(itertools.islice(lines, _HEAD))
+    first = next(((n, line) for n, line in head if line.strip()), None)
+    if first is not None and looks_like_mountinfo(first[1]):
+        return (yield from _mountinfo_batches(itertools.chain(head, lines), path))
+    from delegopts.formats.mountlist import mount_output_kind
+
+    if mount_output_kind("\n".join(line for _, line in head)) is not None:
+        return (yield from _listing_batches(itertools.chain(head, lines), path))
+    return (yield from _mounts_batches(itertools.chain(head, lines), path))
+
+
+#: How many lines tell mountinfo, /proc/mounts and mount(8) or findmnt output apart: a
+#: pasted listing may start with the command that printed it.
+_HEAD = 8
+
+
+def _listing_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:
+    """What mount(8) or findmnt(8) printed: read whole, as a terminal showed it (a mount
+    line may be wrapped, findmnt -J is one document)."""
+    from delegopts.formats.mountlist import scan_mount_output
+
+    text = "\n".join(line for _, line in lines)
+    listing, listed = scan_mount_output(text, path)
+    mounts = [Mount(None, m.mount_point, m.source, "", m.found.options, m.found) for m in listed]
+    yield [*listing.findings, *mounts]
+    return listing.skipped
 
 
 def _mounts_batches(lines: Iterable[tuple[int, str]], path: str) -> MountBatches:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import yaml
 
 from delegopts.diagnostics import Code, Diagnostic
-from delegopts.formats._source import Found, Scan
+from delegopts.formats._found import Found, Scan
 from delegopts.formats._yamlpos import Source, YamlError, load, lookup, scalar_positions, string_of
 from delegopts.formats.container import Assembler, finding
 from delegopts.formats.mountopts import kept_pieces

@@ -17,16 +17,19 @@ YAML, JSON, ``incus``/``lxc`` commands, ``key=value`` lines). None when nothing 
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
+from typing import TextIO, cast
 
-__all__ = ["sniff"]
+__all__ = ["sniff", "sniff_stream"]
 
 _SECTION = re.compile(r"^\s*\[(Unit|Service|Mount|Install|Socket|Swap|Automount)\]\s*$", re.M)
 _FSTAB = re.compile(r"^\s*[^#\s]\S*\s+\S+\s+(bpf|bpffs)(\s|$)", re.M)
 _MOUNT_COMMAND = re.compile(r"^\s*(?:sudo\s+)?(?:/\S*/)?mount\s+(?:\S+\s+)*-t\s*bpf\b", re.M)
 _INCUS = re.compile(r"security\.bpffs\.")
 _LXD = re.compile(r"security\.delegate_bpf")
-_LIMIT = 1 << 20  # sniff the first MiB: a listing or a config says what it is early
+_LIMIT = 1 << 16  # the first 64 KiB: a listing or a configuration says what it is early
 
 
 def sniff(text: str) -> str | None:
@@ -59,3 +62,40 @@ def _proc_mounts(text: str) -> bool:
     rows = [line.split() for line in text.splitlines() if line.strip()]
     return all(len(r) == 6 and r[3].split(",")[0] in ("rw", "ro") and r[4:] == ["0", "0"]
                for r in rows)  # fmt: skip
+
+
+def sniff_stream(stream: TextIO) -> tuple[str | None, TextIO]:
+    """:func:`sniff` the head of ``stream``; the stream returned reads it all from the start.
+
+    >>> kind, stream = sniff_stream(io.StringIO("[Service]\\nPrivateBPF=yes\\n"))
+    >>> kind, stream.read()
+    ('unit', '[Service]\\nPrivateBPF=yes\\n')
+    """
+    head = stream.read(_LIMIT)
+    if head.endswith("\r"):  # keep a \r\n line end whole
+        head += stream.read(1)
+    return sniff(head), cast(TextIO, _Replay(head, stream))
+
+
+class _Replay:
+    """``head`` (already read from ``stream``), then the rest of ``stream``, line by line:
+    the reading half of a text stream, which is all the formats use."""
+
+    def __init__(self, head: str, stream: TextIO) -> None:
+        self._head = io.StringIO(head, newline="")
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.readline():
+            yield line
+
+    def readline(self, size: int | None = -1) -> str:
+        del size
+        line = self._head.readline()
+        if not line.endswith(("\n", "\r")):  # the head ends inside this line, or is done
+            line += self._stream.readline()
+        return line
+
+    def read(self, size: int | None = -1) -> str:
+        del size
+        return self._head.read() + self._stream.read()

@@ -2,7 +2,7 @@
 
 ``example`` triggers the rule on kernel ``kernel`` (one of the shipped real kernels);
 ``near_miss`` is a close input that must not. ``form`` is what the example is: an option
-string, or a line of an fstab, mountinfo, unit, Incus file or mount command line.
+string, or a line of an fstab, mountinfo, unit, Incus or LXD file or mount command line.
 ``reported`` says where the rule comes from: ``parse`` (while reading the string),
 ``lint`` (cross-option and risk rules), ``error`` (the kernel refuses the mount: see
 :func:`delegopts.lint.classify_error`), ``format`` (the file around the options) or
@@ -25,7 +25,7 @@ from delegopts.diagnostics import Code
 __all__ = ["RULES", "Form", "Reported", "Rule", "rule_for"]
 
 #: What a rule's example is.
-Form = Literal["options", "fstab", "mountinfo", "unit", "incus", "command"]
+Form = Literal["options", "fstab", "mountinfo", "unit", "incus", "lxd", "command"]
 #: Where a rule's finding comes from.
 Reported = Literal["parse", "lint", "error", "format", "objects"]
 
@@ -72,7 +72,7 @@ _CATEGORIES = {
     "F1": "fstab and mountinfo",
     "F2": "systemd",
     "F3": "mount command line",
-    "F4": "Incus",
+    "F4": "Incus and LXD",
 }
 
 _P: Reported = "parse"
@@ -82,6 +82,8 @@ _O: Reported = "objects"
 _XDP = "delegate_cmds=prog_load,delegate_progs=xdp"
 _XDP_NEEDS = f"{_XDP},delegate_attachs=xdp"
 _UNIT = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
+_INCUS = "security.bpffs.delegate_cmds: "
+_LXD = "security.delegate_bpf: 'true'\n"
 _INFO = "36 25 0:32 / /sys/fs/bpf/t rw,relatime shared:9 - bpf bpffs rw,"
 _LOAD = "delegate_cmds=prog_load"
 RULES: tuple[Rule, ...] = (
@@ -157,6 +159,8 @@ RULES: tuple[Rule, ...] = (
          "bpffs /sys/fs/bpf bpf delegate_cmds=any", reported=_F, form="fstab"),
     Rule(Code.MOUNTINFO_LINE, f"{_INFO}delegate_cmds=any\n57 24 0:49 / /t rw",
          f"{_INFO}delegate_cmds=any\n{_INFO}", reported=_F, form="mountinfo"),
+    Rule(Code.NO_OPTIONS, "limits.cpu: '2'", f"limits.cpu: '2'\n{_INCUS}btf_load", reported=_F,
+         form="incus"),
     Rule(Code.SYSTEMD_NAME, f"{_UNIT}BPFDelegateCommands=BPFProgLod",
          f"{_UNIT}BPFDelegateCommands=BPFProgLoad", reported=_F, form="unit"),
     Rule(Code.SYSTEMD_NO_PRIVATE_BPF, "[Service]\nBPFDelegateCommands=BPFProgLoad",
@@ -175,6 +179,30 @@ RULES: tuple[Rule, ...] = (
          "mount -t bpf -o delegate_cmds=any bpffs /sys/fs/bpf", reported=_F, form="command"),
     Rule(Code.INCUS_KEY, "security.bpffs.delegate_cmd: any",
          "security.bpffs.delegate_cmds: any", reported=_F, form="incus"),
+    Rule(Code.LXD_KEY, f"{_LXD}security.delegate_bpf.cmd_type: btf_load",
+         f"{_LXD}security.delegate_bpf.cmd_types: btf_load", reported=_F, form="lxd"),
+    Rule(Code.MANAGER_EMPTY, f"{_INCUS}btf_load\nsecurity.bpffs.delegate_maps: ' , '",
+         f"{_INCUS}btf_load\nsecurity.bpffs.delegate_maps: ''", reported=_F, form="incus"),
+    Rule(Code.PRIVILEGED, f"security.privileged: 'true'\n{_INCUS}btf_load",
+         f"security.privileged: 'false'\n{_INCUS}btf_load", reported=_F, form="incus"),
+    Rule(Code.FAILS_AT_START, f"{_INCUS}prog_lod", f"{_INCUS}btf_load", reported=_F,
+         form="incus"),
+    Rule(Code.BPFFS_PATH, f"security.bpffs.path: mnt\n{_INCUS}btf_load",
+         f"security.bpffs.path: /mnt\n{_INCUS}btf_load", reported=_F, form="incus"),
+    Rule(Code.LXD_NOT_ENABLED, "security.delegate_bpf.cmd_types: btf_load",
+         f"{_LXD}security.delegate_bpf.cmd_types: btf_load", reported=_F, form="lxd"),
+    Rule(Code.LXD_COMMA, f"{_LXD}security.delegate_bpf.cmd_types: btf_load,map_create",
+         f"{_LXD}security.delegate_bpf.cmd_types: btf_load:map_create", reported=_F, form="lxd"),
+    Rule(Code.NO_BTF_LOAD, f"{_LXD}security.delegate_bpf.cmd_types: prog_load:map_create",
+         f"{_LXD}security.delegate_bpf.cmd_types: prog_load:map_create:btf_load", reported=_F,
+         form="lxd"),
+    Rule(Code.LXD_BOOLEAN, "security.delegate_bpf: maybe\nsecurity.delegate_bpf.cmd_types: any",
+         "security.delegate_bpf: 'yes'\nsecurity.delegate_bpf.cmd_types: any", reported=_F,
+         form="lxd"),
+    Rule(Code.OTHER_MANAGER_KEY, f"{_INCUS}btf_load\nsecurity.delegate_bpf: 'true'",
+         f"{_INCUS}btf_load\nsecurity.privileged: 'false'", reported=_F, form="incus"),
+    Rule(Code.REPEATED_KEY, f"config:\n  {_INCUS}any\n  {_INCUS}btf_load",
+         f"config:\n  {_INCUS}btf_load", reported=_F, form="incus"),
 )  # fmt: skip
 
 _BY_CODE = {rule.code: rule for rule in RULES}

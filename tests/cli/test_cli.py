@@ -28,7 +28,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
     for version in ("6.1.170", "6.12.107", "6.18.44", "7.2.13"):
         (folder / f"{version}.btf").write_bytes(names_btf(version))
     for item in DATA.iterdir():
-        shutil.copy(item, folder / item.name)
+        if item.is_dir():
+            shutil.copytree(item, folder / item.name)
+        else:
+            shutil.copy(item, folder / item.name)
     monkeypatch.chdir(folder)
     return folder
 
@@ -177,7 +180,7 @@ CHECK = [
     (
         [*K, "--incus", "incus-config.yaml", "--ignore", "F401"],
         0,
-        "incus-config.yaml:3: Incus security.bpffs keys: delegate_cmds=map_create:obj_get:"
+        "incus-config.yaml:3: Incus settings (YAML): delegate_cmds=map_create:obj_get:"
         "link_create,delegate_maps=hash:array:devmap:queue:stack,delegate_progs=socket_filter:"
         "kprobe:cgroup_sysctl,delegate_attachs=any\n",
         "1 option string checked, no findings\n",
@@ -536,8 +539,16 @@ FORMAT = [
         "delegate_cmds=prog_load,delegate_maps=array\n",
     ),
     (
-        ["--from", "incus", "security.bpffs.delegate_cmds: map_create,prog_load"],
-        "delegate_cmds=map_create:prog_load\n",
+        ["--from", "incus", "security.bpffs.delegate_cmds: map_create,prog_load,btf_load"],
+        "delegate_cmds=map_create:prog_load:btf_load\n",
+    ),
+    (
+        ["--from", "lxd", "security.delegate_bpf=true", "security.delegate_bpf.map_types=hash"],
+        "delegate_maps=hash\n",
+    ),
+    (
+        ["--to", "lxd", "delegate_maps=hash"],
+        "security.delegate_bpf=true\nsecurity.delegate_bpf.map_types=hash\n",
     ),
 ]
 
@@ -556,7 +567,7 @@ def test_format_to_and_from(argv: list[str], stdout: str) -> None:
         "uid=1,gid=2,mode=0700",
     ],
 )
-@pytest.mark.parametrize("form", ["systemd", "incus", "hex", "json"])
+@pytest.mark.parametrize("form", ["systemd", "incus", "lxd", "hex", "json"])
 def test_round_trip_gives_the_same_masks(options: str, form: str) -> None:
     btf = ("--btf", "6.18.44.btf")
     status, converted, _ = run("format", *btf, "--to", form, options)

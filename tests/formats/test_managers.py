@@ -20,9 +20,9 @@ from kernels import catalog
 
 from delegopts import OptionKind, parse
 from delegopts.errors import Span
-from delegopts.formats._source import Found, Scan
+from delegopts.formats._found import Found, Scan
 from delegopts.formats.container import detect_shape, read_configs
-from delegopts.formats.incus_config import scan_incus_config, to_incus
+from delegopts.formats.incus import scan_incus, to_incus
 from delegopts.formats.lxd import scan_lxd, to_lxd
 from delegopts.formats.mountlist import mount_output_kind, scan_mount_output
 
@@ -115,7 +115,7 @@ def _values_placed(found: Found) -> None:
 def test_incus_files(name: str, shape: str, expected: list[tuple[str, str, str]]) -> None:
     text = (DATA / "incus" / name).read_text()
     assert detect_shape(text) == shape
-    scan = scan_incus_config(text, name)
+    scan = scan_incus(text, name)
     assert _summary(scan) == expected
     assert [d for d in scan.findings if d.severity.value == "error"] == []
     for found in scan.found:
@@ -141,13 +141,13 @@ def test_lxd_files(name: str, shape: str, expected: list[tuple[str, str]]) -> No
 def test_other_manager_reads_nothing() -> None:
     incus = (DATA / "incus" / "config-show.yaml").read_text()
     lxd = (DATA / "lxd" / "config-show.yaml").read_text()
-    assert scan_lxd(incus, "x").found == () and scan_incus_config(lxd, "x").found == ()
+    assert scan_lxd(incus, "x").found == () and scan_incus(lxd, "x").found == ()
 
 
 def test_positions_through_yaml_spellings() -> None:
     """Quoted, folded and block values: each name sits where the file spells it."""
     text = (DATA / "incus" / "config-edit.yaml").read_text()
-    found = scan_incus_config(text, "e").found[0]
+    found = scan_incus(text, "e").found[0]
     where = {}
     for item in ("prog_attach", "kprobe", "sk_skb_stream_parser"):
         start = found.options.index(item)
@@ -157,7 +157,7 @@ def test_positions_through_yaml_spellings() -> None:
 
 
 def _scan(manager: str, text: str) -> Scan:
-    return (scan_incus_config if manager == "incus" else scan_lxd)(text, "in")
+    return (scan_incus if manager == "incus" else scan_lxd)(text, "in")
 
 
 def _codes(scan: Scan) -> list[tuple[str, int, int]]:
@@ -241,7 +241,7 @@ COMMANDS = [
 @pytest.mark.parametrize(("text", "expected"), COMMANDS)
 def test_incus_commands(text: str, expected: list[tuple[str, str | None, str]]) -> None:
     configs = read_configs(text, "c")
-    scan = scan_incus_config(text, "c")
+    scan = scan_incus(text, "c")
     got = [(c.name, c.moment) for c in configs.configs if c.has_any()]
     assert [
         (name, moment, f.options) for (name, moment), f in zip(got, scan.found, strict=False)
@@ -261,13 +261,13 @@ def test_incus_commands(text: str, expected: list[tuple[str, str | None, str]]) 
     ],
 )
 def test_broken_yaml_is_a_finding(text: str) -> None:
-    scan = scan_incus_config(text, "y")
+    scan = scan_incus(text, "y")
     for finding in scan.findings:
         assert finding.code.value in ("F101", "F412") and finding.line >= 1
 
 
 def test_yaml_error_position() -> None:
-    scan = scan_incus_config("config:\n  a: [1\n  b: 2\n", "y")
+    scan = scan_incus("config:\n  a: [1\n  b: 2\n", "y")
     assert [(d.code.value, d.line) for d in scan.findings] == [("F101", 3)]
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from delegopts import Catalog, OptionError, parse
-from delegopts.formats.incus_config import scan_incus_config
+from delegopts.formats.incus import scan_incus
 from delegopts.formats.lxd import scan_lxd
 from delegopts.livekernel import fs_options, mount_unavailable
 
@@ -152,7 +152,7 @@ def test_incusd_forkbpf_agrees(
         f"security.bpffs.{key}: {json.dumps(value)}\n"
         for key, value in zip(KEYS, values, strict=True)
     )
-    scan = scan_incus_config(text, "config.yaml")
+    scan = scan_incus(text, "config.yaml")
     predicted = _predict(scan.found[0].options if scan.found else None, running)
     if not any(values):  # Incus starts no forkbpf: nothing to compare with but "no mount"
         assert scan.found == ()

@@ -91,6 +91,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
                  "mount(8) skips it"),
     "F103": (19, "there is no filesystem type 'bpffs': mount fails with ENODEV"),
     "F104": (17, "not a mountinfo line: the line ends too early"),
+    "F105": (1, "no security.bpffs.delegate_* key in this Incus configuration: nothing is "
+                "checked"),
     "F201": (21, "BPFDelegateCommands=: 'BPFProgLod' is not a command name systemd knows for "
                  "kernel 6.18.44: systemd ignores this whole assignment"),
     "F202": (1, "BPFDelegateCommands= has no effect: PrivateBPF= is not set, so systemd mounts "
@@ -102,7 +104,30 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "F303": (32, "-o needs a value"),
     "F304": (1, "no '-t bpf': mount(8) guesses the type from the source"),
     "F305": (10, "not a bpffs mount (type 'tmpfs'): left alone"),
-    "F401": (1, "'security.bpffs.delegate_cmd' is not an Incus bpffs key: it does nothing"),
+    "F401": (1, "'security.bpffs.delegate_cmd' is not an Incus key: Incus refuses it "
+                "('Unknown configuration key')"),
+    "F402": (1, "'security.delegate_bpf.cmd_type' is not an LXD key: LXD refuses it "
+                "('Unknown configuration key')"),
+    "F403": (32, "security.bpffs.delegate_maps has no item once Incus trims it: Incus sets no "
+                 "delegate_maps, and still mounts bpffs"),
+    "F404": (23, "security.privileged is true: Incus mounts no bpffs in a privileged container "
+                 "and ignores every security.bpffs.* key"),
+    "F405": (31, "Incus takes this value when it is set; the container then fails to start: "
+                 "'Failed to set delegate_cmds=prog_lod on bpf fs: invalid argument'"),
+    "F406": (22, "security.bpffs.path 'mnt' is refused by Incus: 'Must be absolute file path'"),
+    "F407": (1, "security.delegate_bpf is not true: LXD mounts no bpffs and ignores the "
+                "security.delegate_bpf.* types"),
+    "F408": (42, "',' in security.delegate_bpf.cmd_types: LXD hands the value to the kernel "
+                 "whole, and the kernel refuses it (EINVAL): LXD says 'Invalid cmds option "
+                 "value'"),
+    "F409": (34, "prog_load without btf_load: libbpf's BPF_BTF_LOAD with the token fails "
+                 "(EPERM), it reports \"Kernel doesn't support BTF\" and loads programs without "
+                 "BTF; those that need it fail"),
+    "F410": (24, "security.delegate_bpf='maybe' is refused by LXD: 'Invalid value for a "
+                 "boolean'"),
+    "F411": (1, "'security.delegate_bpf' is an LXD key: Incus refuses it"),
+    "F412": (3, "security.bpffs.delegate_cmds is written twice in one map: Incus refuses the "
+                "document ('mapping key already defined')"),
 }  # fmt: skip
 
 #: Rules whose finding has no fix to offer: facts, or a syntax error the caret shows.
