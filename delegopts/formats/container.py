@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from delegopts.diagnostics import Code, Diagnostic, Location
+from delegopts.display import printable
 from delegopts.errors import Span
 from delegopts.formats._found import Builder, Found, Scan
 from delegopts.formats._yamlpos import (
@@ -650,7 +651,7 @@ TRUE_WORDS = ("true", "1", "yes", "on")
 def label(manager: str, config: Config) -> str:
     """``Incus instance c1, started at line 9``: what a configuration is, for the summary."""
     owner = {"instance": "instance", "profile": "profile"}.get(config.kind, "settings")
-    name = f" {config.name}" if config.name else ""
+    name = f" {printable(config.name)}" if config.name else ""
     moment = f", {config.moment}" if config.moment else ""
     return f"{manager} {owner}{name} ({config.shape}){moment}"
 

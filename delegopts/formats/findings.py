@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from delegopts.catalog import Catalog
 from delegopts.diagnostics import Code, Diagnostic
+from delegopts.display import printable
 from delegopts.errors import OptionError
 from delegopts.formats._found import Found
 from delegopts.options import Options
@@ -63,7 +64,7 @@ def _at_start(options: str, refused: Diagnostic) -> Diagnostic:
     reason = "numerical result out of range" if out_of_range else "invalid argument"
     message = (
         f"Incus takes this value when it is set; the container then fails to start: "
-        f"'Failed to set {key}={value} on bpf fs: {reason}'"
+        f"'Failed to set {printable(key)}={printable(value)} on bpf fs: {reason}'"
     )
     fix = "correct it before the container starts: Incus does not check it"
     return Diagnostic(Code.FAILS_AT_START, message, refused.span, fix)

@@ -130,3 +130,13 @@ def test_show_reads_findmnt_output(workdir: Path) -> None:
         "/tmp/dlg-listing/my token",
     ]
     assert "  owner       uid 1000000, gid 1000000" in out.splitlines()
+
+
+def test_names_from_the_input_never_reach_the_terminal_raw(workdir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text('name: "c\\e[2J"\nconfig:\n  security.bpffs.delegate_cmds: "a\\e[31m"\n')
+    _, out, err = run("check", str(config), btf=workdir)
+    assert "\x1b" not in out + err and "c\\033[2J" not in out
+    config.write_text('name: "c\\e[2J"\nconfig:\n  security.bpffs.delegate_cmds: btf_load\n')
+    _, out, err = run("check", str(config), btf=workdir)
+    assert "\x1b" not in out + err and "settings c\\033[2J (YAML)" in out
