@@ -41,9 +41,9 @@ _LINE = st.one_of(
     _JUNK,
 )
 _FILE = st.lists(_LINE, max_size=6).map("\n".join)
-_FILE_OPTIONS = ["--fstab", "--unit", "--mountinfo", "--incus"]
+_FILE_OPTIONS = ["--fstab", "--unit", "--mountinfo", "--incus", "--lxd"]
 _FLAGS = ["--json", "--strict", "--no-lint", "--no-btf", "-o", "--ignore", "--to", "--from",
-          "systemd", "incus", "hex", "json", "kernel", "--", "mount", "-t", "bpf",
+          "systemd", "incus", "lxd", "hex", "json", "kernel", "--", "mount", "-t", "bpf",
           "--with-optional-probes", "--libbpf", "1.7.0", "--for", "input.txt"]  # fmt: skip
 
 

@@ -361,3 +361,26 @@ def test_what_neither_manager_sets() -> None:
         "security.delegate_bpf=true",
         "security.delegate_bpf.cmd_types=any",
     ]
+
+
+# -- any input: a finding or nothing, never an exception ------------------------------------
+
+_PIECES = ["config:", "\n", "  ", "- ", "security.bpffs.delegate_cmds", "security.delegate_bpf",
+           ".cmd_types", ": ", "=", "'", '"', ",", ":", " ", "\t", "#", "incus config set c1 ",
+           "lxc launch i c1 -c ", "incus start c1", "{", "}", "[", "]", "any", "prog_load",
+           "&a ", "*a", "|", ">-", "\\", "\\x1b", "\u00a0", "none on /x type bpf (", ")",
+           "TARGET SOURCE FSTYPE OPTIONS", '"fstype": "bpf"', '"options": ', "└─", "~",
+           "null"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=40).map("".join))
+def test_any_text_reads_without_exception(text: str) -> None:
+    for reader in (scan_incus, scan_lxd):
+        scan = reader(text, "fuzz")
+        for found in scan.found:
+            assert len(found.offsets) == len(found.options) + 1
+            found.locate(Span(0, len(found.options)))
+        for finding in scan.findings:
+            assert finding.line >= 1
+    scan_mount_output(text, "fuzz")
