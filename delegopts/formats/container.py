@@ -530,6 +530,12 @@ class Assembler:
             column = start + position * (width - 1) // max(len(text) - 1, 1)
             self.chars.append((char, line, column))
 
+    def add_key(self, name: str, where: tuple[int, int, int]) -> None:
+        """``name=`` for a manager's key at ``where``: the name spans the whole key."""
+        line, start, end = where
+        self.add(name, where)
+        self.chars.append(("=", line, max(end - 1, start)))
+
     def add_chars(
         self, text: str, chars: list[tuple[int, int]] | tuple[tuple[int, int], ...]
     ) -> None:

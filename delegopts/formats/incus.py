@@ -174,7 +174,7 @@ def _config(config: Config, note: Notes) -> Found | None:
             continue
         if assembler.chars:
             assembler.add(",", key_where(setting))
-        assembler.add(f"{kind.key}=", key_where(setting))
+        assembler.add_key(kind.key, key_where(setting))
         for text, chars, comma in items:
             if comma is not None:
                 assembler.add_chars(

@@ -127,7 +127,7 @@ def _config(config: Config, note: Notes) -> Found | None:
             continue
         if assembler.chars:
             assembler.add(",", key_where(setting))
-        assembler.add(f"{kind.key}=", key_where(setting))
+        assembler.add_key(kind.key, key_where(setting))
         assembler.add_chars(setting.value, setting.chars)
         if kind.key == "delegate_cmds" and lacks_btf_load(setting.value):
             fix = f"add btf_load: {setting.value}:btf_load"
