@@ -107,7 +107,8 @@ class Setting:
 class Config:
     """One instance's or profile's settings as the manager will read them.
 
-    ``kind`` is ``instance``, ``profile`` or ``config`` (a map of unknown owner);
+    ``kind`` is ``instance``, ``vm`` (a virtual machine), ``profile`` or ``config`` (a map
+    of unknown owner);
     ``repeated`` holds the settings a later one of the same key replaces.
     """
 
@@ -231,6 +232,10 @@ def _config_of(owner: yaml.Node | None, block: yaml.MappingNode, source: Source)
             kind = "profile"
         elif keys & {"architecture", "profiles", "expanded_config", "ephemeral", "stateful"}:
             kind = "instance"
+        kind_node = lookup(owner, "type")
+        kind_of = string_of(kind_node) if kind_node is not None else None
+        if kind_of is not None and kind_of.value == "virtual-machine":
+            kind = "vm"
     settings: dict[str, Setting] = {}
     repeated: list[Setting] = []
     for key, value in pairs(block):
@@ -406,6 +411,8 @@ def _from_commands(source: Source) -> Configs:
             if len(plain) < 2:
                 continue  # no name: the manager picks one
             entry = owner("instance", plain[1].text, number)
+            if "--vm" in texts:
+                entry.kind = "vm"
             for word, _ in values:
                 setting = _word_setting(word, number, None)
                 if setting is not None:
@@ -654,9 +661,25 @@ GO_SPACE = (
 TRUE_WORDS = ("true", "1", "yes", "on")
 
 
+def refused_on_vm(config: Config, prefix: str, code: Code, note: Notes) -> bool:
+    """Whether ``config`` is a virtual machine's with ``prefix`` keys: both managers keep
+    them for containers and refuse them there ('Unknown configuration key')."""
+    if config.kind != "vm":
+        return False
+    key = next((s for k, s in config.settings.items() if k.startswith(prefix)), None)
+    if key is None:
+        return False
+    message = f"{key.key!r} is refused on a virtual machine: the {prefix}* keys are for "
+    message += "containers only ('Unknown configuration key')"
+    note(code, message, key, "set them on a container", on_key=True)
+    return True
+
+
 def label(manager: str, config: Config) -> str:
     """``Incus instance c1, started at line 9``: what a configuration is, for the summary."""
-    owner = {"instance": "instance", "profile": "profile"}.get(config.kind, "settings")
+    owner = {"instance": "instance", "vm": "virtual machine", "profile": "profile"}.get(
+        config.kind, "settings"
+    )
     name = f" {printable(config.name)}" if config.name else ""
     moment = f", {config.moment}" if config.moment else ""
     return f"{manager} {owner}{name} ({config.shape}){moment}"

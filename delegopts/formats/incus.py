@@ -46,6 +46,7 @@ from delegopts.formats.container import (
     mask_values,
     owner_lost,
     read_configs,
+    refused_on_vm,
     scan_with,
     value_where,
 )
@@ -124,6 +125,8 @@ def _config(config: Config, note: Notes) -> Found | None:
                 f"did you mean '{close[0]}'?" if close else None,
                 on_key=True,
             )
+    if refused_on_vm(config, PREFIX, Code.INCUS_KEY, note):
+        return None
     privileged = config.settings.get("security.privileged")
     if privileged is not None and privileged.value.lower() in TRUE_WORDS:
         note(

@@ -45,6 +45,7 @@ from delegopts.formats.container import (
     mask_values,
     owner_lost,
     read_configs,
+    refused_on_vm,
     scan_with,
 )
 from delegopts.options import Options
@@ -90,6 +91,8 @@ def _config(config: Config, note: Notes) -> Found | None:
             message = f"{key!r} is an Incus key: LXD refuses it"
             fix = "LXD writes security.delegate_bpf=true and security.delegate_bpf.cmd_types..."
             note(Code.OTHER_MANAGER_KEY, message, given, fix, on_key=True)
+    if refused_on_vm(config, ENABLE_KEY, Code.LXD_KEY, note):
+        return None
     enable = config.settings.get(ENABLE_KEY)
     types = [config.settings[key] for key in KEYS if key in config.settings]
     if enable is not None and enable.value and enable.value.lower() not in _BOOLEANS:

@@ -201,6 +201,11 @@ SEMANTICS = [
      [("F403", 2, 34)]),
     ("lxd", "security.delegate_bpf: '1'\nsecurity.privileged: 'true'\n"
      "security.delegate_bpf.cmd_types: any\n", ["delegate_cmds=any"], [("F404", 2, 23)]),
+    # Both keep these keys for containers: a virtual machine refuses them.
+    ("incus", "type: virtual-machine\nconfig:\n  security.bpffs.delegate_cmds: any\n", [],
+     [("F401", 3, 3)]),
+    ("lxd", "type: virtual-machine\nconfig:\n  security.delegate_bpf: 'true'\n", [],
+     [("F402", 3, 3)]),
     ("lxd", "security.delegate_bpf: 'true'\nsecurity.delegate_bpf.cmd_type: any\n", [""],
      [("F402", 2, 1)]),
 ]  # fmt: skip
@@ -247,6 +252,14 @@ def test_incus_commands(text: str, expected: list[tuple[str, str | None, str]]) 
         (name, moment, f.options) for (name, moment), f in zip(got, scan.found, strict=False)
     ] == expected
     assert len(got) == len(expected)
+
+
+def test_launching_a_vm_with_the_keys_is_refused() -> None:
+    scan = scan_incus(
+        "incus launch images:debian/12 v1 --vm -c security.bpffs.delegate_cmds=any\n", "c"
+    )
+    assert scan.found == ()
+    assert _codes(scan) == [("F401", 1, 42)]
 
 
 @pytest.mark.parametrize(
