@@ -7,6 +7,7 @@ without --incus, --lxd or --mountinfo: each is recognised by what it holds.
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,22 @@ def test_names_from_the_input_never_reach_the_terminal_raw(workdir: Path, tmp_pa
     config.write_text('name: "c\\e[2J"\nconfig:\n  security.bpffs.delegate_cmds: btf_load\n')
     _, out, err = run("check", str(config), btf=workdir)
     assert "\x1b" not in out + err and "settings c\\033[2J (YAML)" in out
+
+
+def test_stdin_is_read_as_what_it_holds(workdir: Path) -> None:
+    """`incus config show c1 | delegopts check -`, `findmnt | delegopts check -`..."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    try:
+        for name, expected in (
+            ("lxd/config-show.yaml", "<stdin>:11: LXD instance (YAML): delegate_cmds="),
+            ("mount-output/findmnt-raw.txt", "<stdin>:2: findmnt row of /tmp/dlg-listing/incus"),
+        ):
+            sys.stdin = io.StringIO((DATA / name).read_text())
+            btf = str(workdir / "6.18.44.btf")
+            assert main(["check", "--btf", btf, "-", *QUIET], stdout=out, stderr=err) == 0
+            assert out.getvalue().startswith(expected)
+            out.seek(0)
+            out.truncate()
+    finally:
+        sys.stdin = saved
