@@ -21,6 +21,7 @@ import ctypes
 import errno
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,8 @@ def _predict(found_options: str | None, catalog: Catalog) -> tuple[bool, str | N
 def incusd() -> Iterator[tuple[Path, dict[str, str]]]:
     from debian import CACHE, package
 
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is needed to give incusd a container to enter")
     base = package("incus-base")
     libs = [package(name) for name in ("libc6", "libcowsql0", "liblxc1t64", "libraft0")]
     binary = base / "usr/libexec/incus/incusd"
