@@ -29,6 +29,7 @@ examples:
   $ delegopts show                      # the mounts of this host, a table on a terminal
   $ delegopts show --json | jq '.mounts[] | {mount_point, delegate}'
   $ delegopts show --mountinfo other-host-mountinfo.txt --btf other-host-vmlinux.btf
+  $ findmnt -J -t bpf | delegopts show --mountinfo -
 
 For each bpffs mount: mount point, owner and mode, and per delegate option the names it
 grants, 'any', or nothing (the same as 'bpftool token list', and more); whether the
@@ -48,7 +49,8 @@ def register(commands: Any) -> None:
         "--mountinfo",
         metavar="FILE",
         default=MOUNTINFO,
-        help=f"a copy of /proc/self/mountinfo or /proc/mounts (default {MOUNTINFO})",
+        help=f"a copy of /proc/self/mountinfo or /proc/mounts, or what mount(8) or findmnt(8) "
+        f"printed (default {MOUNTINFO})",
     )
     parser.add_argument(
         "mount_points",
