@@ -96,6 +96,9 @@ def nothing_found(kind: Format, path: str, first: tuple[int, str], skipped: int)
     if skipped:
         message += f" ({skipped} other filesystem{'s' if skipped != 1 else ''})"
     fix = "check the file, or the format it is read as (--fstab, --unit, --incus, --lxd...)"
+    if kind in ("incus", "lxd"):  # an instance's profiles hold keys its own config lacks
+        client = "incus" if kind == "incus" else "lxc"
+        fix = f"profiles' keys show with '{client} config show --expanded'"
     number, line = first
     span = Span(0, max(len(line.rstrip()), 1))
     return finding(Code.NO_OPTIONS, message, path, number, line, span, fix)
