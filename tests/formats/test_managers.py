@@ -14,6 +14,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kernels import catalog
@@ -397,3 +398,36 @@ def test_any_text_reads_without_exception(text: str) -> None:
         for finding in scan.findings:
             assert finding.line >= 1
     scan_mount_output(text, "fuzz")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+    style=st.sampled_from([None, "'", '"', "|", ">"]),
+    width=st.integers(min_value=8, max_value=80),
+)
+def test_every_value_character_is_placed_where_it_is_written(
+    value: str, style: str | None, width: int
+) -> None:
+    """However PyYAML writes a value, each printable character not made by quoting, an
+    escape or folding maps back to the very character that spells it."""
+    from delegopts.formats._yamlpos import Source, load, pairs, scalar_positions, string_of
+
+    text = yaml.safe_dump({"k": value}, default_style=style, width=width, allow_unicode=True)
+    node = pairs(load(text)[0])[-1][1]
+    read = string_of(node)
+    assert read is not None
+    if node.tag.endswith(":null"):
+        return
+    assert read.value == yaml.safe_load(text)["k"]  # the text PyYAML's own loader gives
+    if read.value != value:
+        return  # PyYAML's dumper lost it (a raw U+0085 in quotes is a line break)
+    positions = scalar_positions(node, text)
+    assert len(positions) == len(value)
+    assert positions == sorted(positions)
+    source = Source(text)
+    for char, index in zip(value, positions, strict=True):
+        line, column = source.where(index)
+        spelled = source.lines[line][column] if column < len(source.lines[line]) else ""
+        if char.isprintable() and not char.isspace() and char not in "\\'\"":
+            assert spelled in (char, "\\"), (text, char, index)
