@@ -31,24 +31,26 @@ import difflib
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
 from delegopts.formats._found import Found, Scan
-from delegopts.formats.container import (
+from delegopts.formats._manager import (
     BTF_LOAD_MESSAGE,
     GO_SPACE,
     TRUE_WORDS,
     Assembler,
-    Config,
-    Configs,
     Notes,
-    Setting,
     key_where,
     label,
     lacks_btf_load,
     mask_values,
     owner_lost,
-    read_configs,
     refused_on_vm,
     scan_with,
     value_where,
+)
+from delegopts.formats.container import (
+    Config,
+    Configs,
+    Setting,
+    read_configs,
 )
 from delegopts.options import Options
 

@@ -32,21 +32,23 @@ import difflib
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
 from delegopts.formats._found import Found, Scan
-from delegopts.formats.container import (
+from delegopts.formats._manager import (
     BTF_LOAD_MESSAGE,
     TRUE_WORDS,
     Assembler,
-    Config,
-    Configs,
     Notes,
     key_where,
     label,
     lacks_btf_load,
     mask_values,
     owner_lost,
-    read_configs,
     refused_on_vm,
     scan_with,
+)
+from delegopts.formats.container import (
+    Config,
+    Configs,
+    read_configs,
 )
 from delegopts.options import Options
 

@@ -21,8 +21,11 @@ import yaml
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.formats._found import Found, Scan
+from delegopts.formats._manager import (
+    Assembler,
+    finding,
+)
 from delegopts.formats._yamlpos import Source, YamlError, load, lookup, scalar_positions, string_of
-from delegopts.formats.container import Assembler, finding
 from delegopts.formats.mountopts import kept_pieces
 
 __all__ = ["Listed", "mount_output_kind", "scan_mount_output"]
