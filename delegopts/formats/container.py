@@ -192,14 +192,22 @@ def _from_yaml(source: Source) -> Configs:
     return Configs("yaml", source, tuple(configs))
 
 
-def _walk(node: yaml.Node, source: Source, out: list[Config], seen: set[int], depth: int) -> None:
-    """Find every configuration map under ``node`` (bounded: aliases may make cycles)."""
+def _walk(  # noqa: PLR0917
+    node: yaml.Node,
+    source: Source,
+    out: list[Config],
+    seen: set[int],
+    depth: int,
+    under: str | None = None,
+) -> None:
+    """Find every configuration map under ``node`` (bounded: aliases may make cycles);
+    ``under`` is the key whose value holds ``node`` (``profiles`` in a preseed)."""
     if depth > _MAX_DEPTH or id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _walk(item, source, out, seen, depth + 1)
+            _walk(item, source, out, seen, depth + 1, under)
         return
     if not isinstance(node, yaml.MappingNode):
         return
@@ -207,18 +215,20 @@ def _walk(node: yaml.Node, source: Source, out: list[Config], seen: set[int], de
     block = expanded if isinstance(expanded, yaml.MappingNode) and pairs(expanded) else local
     if isinstance(block, yaml.MappingNode):
         seen.update((id(expanded), id(local)))  # the local map is part of the expanded one
-        out.append(_config_of(node, block, source))
+        out.append(_config_of(node, block, source, under))
     elif any(key.value.startswith(MANAGER_PREFIXES) for key, _ in pairs(node)):
         out.append(_config_of(None, node, source))
         return
-    for _, value in pairs(node):
-        _walk(value, source, out, seen, depth + 1)
+    for key, value in pairs(node):
+        _walk(value, source, out, seen, depth + 1, key.value)
 
 
-def _config_of(owner: yaml.Node | None, block: yaml.MappingNode, source: Source) -> Config:
+def _config_of(
+    owner: yaml.Node | None, block: yaml.MappingNode, source: Source, under: str | None = None
+) -> Config:
     name_node = lookup(owner, "name") if owner is not None else None
     name = string_of(name_node) if name_node is not None else None
-    kind = "config"
+    kind = "profile" if under == "profiles" else "config"
     if owner is not None:
         keys = {key.value for key, _ in pairs(owner)}
         if keys & {"used_by"} and "architecture" not in keys:

@@ -139,6 +139,15 @@ def test_lxd_files(name: str, shape: str, expected: list[tuple[str, str]]) -> No
         _values_placed(found)
 
 
+def test_preseed_profiles() -> None:
+    """`incus admin init --dump`: profiles under `profiles:`, each named."""
+    text = (
+        "config: {}\nprofiles:\n- config:\n    security.bpffs.delegate_cmds: btf_load\n"
+        "  description: ''\n  devices: {}\n  name: bpf\n"
+    )
+    assert [f.what for f in scan_incus(text, "p").found] == ["Incus profile bpf (YAML)"]
+
+
 def test_other_manager_reads_nothing() -> None:
     incus = (DATA / "incus" / "config-show.yaml").read_text()
     lxd = (DATA / "lxd" / "config-show.yaml").read_text()
