@@ -110,6 +110,7 @@ class Code(enum.Enum):
     LXD_BOOLEAN = "F410"
     OTHER_MANAGER_KEY = "F411"
     REPEATED_KEY = "F412"
+    LXD_REFUSES = "F413"
 
     @property
     def slug(self) -> str:
@@ -339,6 +340,11 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         "repeated-key",
         _E,
         "a key written twice in one YAML map: Incus refuses the document",
+    ),
+    Code.LXD_REFUSES: (
+        "lxd-refuses",
+        _I,
+        "LXD tries a value on a trial bpffs when it is set: one the kernel refuses is refused",
     ),
 }
 

@@ -52,14 +52,22 @@ def refusal(error: OptionError, catalog: Catalog) -> Diagnostic:
     return Diagnostic(code, error.message, error.span, fix)
 
 
-def _at_start(options: str, refused: Diagnostic) -> Diagnostic:
-    """Incus checks nothing when a value is set: the kernel's refusal stops the container.
+def _managers_word(manager: str, options: str, refused: Diagnostic) -> Diagnostic:
+    """When and how the manager says the kernel refuses a value, in its own words.
 
-    The message is incusd's (``cmd/incusd/main_forkbpf.go``), for the key that fails.
+    Incus checks nothing when a value is set: the kernel's refusal stops the container,
+    with incusd's message (``cmd/incusd/main_forkbpf.go``). LXD mounts a trial bpffs when a
+    value is set and refuses it then (``shared/validate/validate_cgo.go``).
     """
     start = options.rfind(",", 0, refused.span.start) + 1
     end = options.find(",", refused.span.start)
     key, _, value = options[start : len(options) if end < 0 else end].partition("=")
+    if manager == "LXD":
+        message = (
+            f"LXD refuses this value when it is set: 'Invalid {printable(key[9:])} option "
+            f"value: {printable(value)}'"
+        )
+        return Diagnostic(Code.LXD_REFUSES, message, refused.span)
     out_of_range = refused.code is Code.KERNEL_ERANGE
     reason = "numerical result out of range" if out_of_range else "invalid argument"
     message = (
@@ -78,8 +86,9 @@ def check_found(
     options, diagnostics = _analysed(found.options, catalog, lint)
     if options is None:
         refused = [found.place(diagnostics[0])]
-        if found.manager == "Incus":
-            refused.append(found.place(_at_start(found.options, diagnostics[0])))
+        if found.manager is not None:
+            word = _managers_word(found.manager, found.options, diagnostics[0])
+            refused.append(found.place(word))
         return Checked(found, None, tuple(d for d in refused if d.code not in skip))
     findings: list[Diagnostic] = []
     for finding in (found.place(d) for d in diagnostics):

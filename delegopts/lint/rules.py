@@ -203,6 +203,8 @@ RULES: tuple[Rule, ...] = (
          f"{_INCUS}btf_load\nsecurity.privileged: 'false'", reported=_F, form="incus"),
     Rule(Code.REPEATED_KEY, f"config:\n  {_INCUS}any\n  {_INCUS}btf_load",
          f"config:\n  {_INCUS}btf_load", reported=_F, form="incus"),
+    Rule(Code.LXD_REFUSES, f"{_LXD}security.delegate_bpf.cmd_types: prog_lod",
+         f"{_LXD}security.delegate_bpf.cmd_types: btf_load", reported=_F, form="lxd"),
 )  # fmt: skip
 
 _BY_CODE = {rule.code: rule for rule in RULES}

@@ -128,11 +128,13 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "F411": (1, "'security.delegate_bpf' is an LXD key: Incus refuses it"),
     "F412": (3, "security.bpffs.delegate_cmds is written twice in one map: Incus refuses the "
                 "document ('mapping key already defined')"),
+    "F413": (34, "LXD refuses this value when it is set: 'Invalid cmds option value: "
+                 "prog_lod'"),
 }  # fmt: skip
 
 #: Rules whose finding has no fix to offer: facts, or a syntax error the caret shows.
 NO_FIX = (Code.VFS_FLAG, Code.EMPTY_PIECE, Code.TOKEN_SUMMARY, Code.KERNEL_ERANGE, Code.SYNTAX,
-          Code.OPTION_VALUE, Code.OTHER_TYPE)  # fmt: skip
+          Code.OPTION_VALUE, Code.OTHER_TYPE, Code.LXD_REFUSES)  # fmt: skip
 
 
 def diagnostics(text: str, kernel: str, form: str = "options", needs: str = "") -> list[Diagnostic]:
