@@ -158,6 +158,9 @@ def scan_with(
         if not config.has_any((prefix,)):
             continue
         notes = Notes(configs.source, path)
+        for trouble in config.troubles:
+            where = (trouble.line, trouble.start, trouble.end)
+            notes.at(Code.SYNTAX, trouble.message, where, trouble.fix)
         result = reader(config, notes)
         problems.extend(notes.items)
         if result is not None:

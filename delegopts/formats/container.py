@@ -97,6 +97,17 @@ class Setting:
 
 
 @dataclass(frozen=True, slots=True)
+class Trouble:
+    """An input the shape's own syntax refuses: message, 0-based line and columns, fix."""
+
+    message: str
+    line: int
+    start: int
+    end: int
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """One instance's or profile's settings as the manager will read them.
 
@@ -112,20 +123,12 @@ class Config:
     shape: str
     repeated: tuple[Setting, ...] = ()
     moment: str | None = None
+    troubles: tuple[Trouble, ...] = ()
 
     def has_any(self, prefixes: tuple[str, ...] = MANAGER_PREFIXES) -> bool:
-        return any(key.startswith(prefixes) for key in self.settings)
-
-
-@dataclass(frozen=True, slots=True)
-class Trouble:
-    """An input the shape's own syntax refuses: message, 0-based line and columns, fix."""
-
-    message: str
-    line: int
-    start: int
-    end: int
-    fix: str | None = None
+        """Whether a key with ``prefixes`` is set (or written, but not as a string)."""
+        written = (trouble.message for trouble in self.troubles)  # each names its key first
+        return any(key.startswith(prefixes) for key in (*self.settings, *written))
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,16 +244,24 @@ def _config_of(
             kind = "vm"
     settings: dict[str, Setting] = {}
     repeated: list[Setting] = []
+    troubles: list[Trouble] = []
     for key, value in pairs(block):
         setting = _yaml_setting(key, value, source)
         if setting is None:
+            if key.value.startswith(MANAGER_PREFIXES):  # Go's map[string]string refuses it
+                line, column = source.where(value.start_mark.index)
+                node_kind = value.tag.rsplit(":", 1)[-1]
+                message = f"{key.value} holds a {node_kind}, not a string: the manager's YAML "
+                message += f"reader refuses it ('cannot unmarshal !!{node_kind} into string')"
+                troubles.append(Trouble(message, line, column, column + 1, "write one string"))
             continue
         if setting.key in settings:
             repeated.append(settings[setting.key])
         settings[setting.key] = setting
     line = source.where(block.start_mark.index)[0]
     shape = "JSON" if source.text.lstrip()[:1] in "{[" else "YAML"
-    return Config(kind, name.value if name else None, settings, line, shape, tuple(repeated))
+    name_text = name.value if name else None
+    return Config(kind, name_text, settings, line, shape, tuple(repeated), None, tuple(troubles))
 
 
 def _yaml_setting(key: yaml.ScalarNode, value: yaml.Node, source: Source) -> Setting | None:

@@ -211,6 +211,10 @@ SEMANTICS = [
      [("F403", 2, 34)]),
     ("lxd", "security.delegate_bpf: '1'\nsecurity.privileged: 'true'\n"
      "security.delegate_bpf.cmd_types: any\n", ["delegate_cmds=any"], [("F404", 2, 23)]),
+    # Go's map[string]string takes scalars only.
+    ("incus", "security.bpffs.delegate_cmds: [map_create]\n", [], [("F101", 1, 31)]),
+    ("lxd", "security.delegate_bpf: 'true'\nsecurity.delegate_bpf.cmd_types: {a: b}\n", [""],
+     [("F101", 2, 34)]),
     # Both keep these keys for containers: a virtual machine refuses them.
     ("incus", "type: virtual-machine\nconfig:\n  security.bpffs.delegate_cmds: any\n", [],
      [("F401", 3, 3)]),
