@@ -28,6 +28,8 @@ DOCUMENTS = [
     ["show", *K, "--json", "--mountinfo", MOUNTINFO],
     ["format", *K, "--json", "delegate_cmds=any", "uid=x", "mode=0700"],
     ["format", *K, "--json", "--to", "systemd", "delegate_cmds=map_create"],
+    ["format", *K, "--json", "--to", "lxd", "delegate_cmds=map_create"],
+    ["check", *K, "--json", str(DATA / "incus" / "list.json"), str(DATA / "lxd" / "doc-bpf.sh")],
     ["explain", *K, "--json", "delegate_cmds=prog_load:0x1,delegate_maps=any"],
     ["explain", *K, "--json", "delegate_cmds=prog_lod"],
     ["diff", "--kernel-a", "6.12.107", "--kernel-b", "7.2.13", "--json", "delegate_cmds=any"],
