@@ -111,22 +111,8 @@ def scan_configs(configs: Configs, path: str) -> Scan:
 
 
 def _config(config: Config, note: Notes) -> Found | None:
-    source = note.source
-    if config.shape == "YAML":  # Go's JSON keeps the last; a command line just sets again
-        for setting in config.repeated:
-            message = f"{setting.key} is written twice in one map: Incus refuses the document "
-            message += "('mapping key already defined')"
-            note(Code.REPEATED_KEY, message, setting, "keep one of them", on_key=True)
-    for key, setting in config.settings.items():
-        if key.startswith(PREFIX) and key not in KEYS and key != PATH_KEY:
-            close = difflib.get_close_matches(key, [*KEYS, PATH_KEY], n=1, cutoff=0.8)
-            note(
-                Code.INCUS_KEY,
-                f"{key!r} is not an Incus key: Incus refuses it ('Unknown configuration key')",
-                setting,
-                f"did you mean '{close[0]}'?" if close else None,
-                on_key=True,
-            )
+    """The option string Incus makes of ``config``, or None when it mounts nothing."""
+    _check_keys(config, note)
     if refused_on_vm(config, PREFIX, Code.INCUS_KEY, note):
         return None
     privileged = config.settings.get("security.privileged")
@@ -160,39 +146,32 @@ def _config(config: Config, note: Notes) -> Found | None:
                 present[0],
             )
         return None
-    assembler = Assembler(source)
+    assembler = Assembler(note.source)
     for key, kind in KEYS.items():
-        given = config.settings.get(key)
-        if given is None:
-            continue
-        setting = given
-        items = incus_items(setting)
-        if not items:
-            if setting.value:  # blanks or commas: bpffs is mounted all the same, without it
-                note(
-                    Code.MANAGER_EMPTY,
-                    f"{key} has no item once Incus trims it: Incus sets no {kind.key}, "
-                    "and still mounts bpffs",
-                    setting,
-                    "remove the key, or name what to delegate",
-                )
-            continue
-        if assembler.chars:
-            assembler.add(",", key_where(setting))
-        assembler.add_key(kind.key, key_where(setting))
-        for text, chars, comma in items:
-            if comma is not None:
-                assembler.add_chars(
-                    ":", [setting.chars[comma]] if comma < len(setting.chars) else [chars[0]]
-                )
-            assembler.add_chars(text, chars)
-        joined = ":".join(text for text, _, _ in items)
-        if kind.key == "delegate_cmds" and lacks_btf_load(joined):
+        setting = config.settings.get(key)
+        if setting is not None:
+            _add_value(assembler, key, kind.key, setting, note)
+    end = None if assembler.chars else value_where(present[0])[:2]
+    what = label("Incus", config)
+    return assembler.found(note.path, end=end, what=what, target=target, manager="Incus")
+
+
+def _check_keys(config: Config, note: Notes) -> None:
+    """Keys Incus refuses: repeated in YAML, unknown, or LXD's."""
+    if config.shape == "YAML":  # Go's JSON keeps the last; a command line just sets again
+        for setting in config.repeated:
+            message = f"{setting.key} is written twice in one map: Incus refuses the document "
+            message += "('mapping key already defined')"
+            note(Code.REPEATED_KEY, message, setting, "keep one of them", on_key=True)
+    for key, setting in config.settings.items():
+        if key.startswith(PREFIX) and key not in KEYS and key != PATH_KEY:
+            close = difflib.get_close_matches(key, [*KEYS, PATH_KEY], n=1, cutoff=0.8)
             note(
-                Code.NO_BTF_LOAD,
-                BTF_LOAD_MESSAGE,
+                Code.INCUS_KEY,
+                f"{key!r} is not an Incus key: Incus refuses it ('Unknown configuration key')",
                 setting,
-                f"add btf_load: {setting.value},btf_load",
+                f"did you mean '{close[0]}'?" if close else None,
+                on_key=True,
             )
     for key, setting in config.settings.items():
         if key.startswith("security.delegate_bpf"):
@@ -203,6 +182,29 @@ def _config(config: Config, note: Notes) -> Found | None:
                 "Incus writes security.bpffs.delegate_cmds, _maps, _progs, _attachs",
                 on_key=True,
             )
-    end = None if assembler.chars else value_where(present[0])[:2]
-    what = label("Incus", config)
-    return assembler.found(note.path, end=end, what=what, target=target, manager="Incus")
+
+
+def _add_value(assembler: Assembler, key: str, option: str, setting: Setting, note: Notes) -> None:
+    """``option=items`` as Incus hands it to fsconfig: items trimmed, joined with ':'."""
+    items = incus_items(setting)
+    if not items:
+        if setting.value:  # blanks or commas: bpffs is mounted all the same, without it
+            note(
+                Code.MANAGER_EMPTY,
+                f"{key} has no item once Incus trims it: Incus sets no {option}, "
+                "and still mounts bpffs",
+                setting,
+                "remove the key, or name what to delegate",
+            )
+        return
+    if assembler.chars:
+        assembler.add(",", key_where(setting))
+    assembler.add_key(option, key_where(setting))
+    for text, chars, comma in items:
+        if comma is not None:  # the ',' Incus split on stands for the ':' it joins with
+            assembler.add_chars(":", [setting.chars[comma]])
+        assembler.add_chars(text, chars)
+    names = [text for text, _, _ in items]
+    if option == "delegate_cmds" and lacks_btf_load(":".join(names)):
+        fix = f"add btf_load: {','.join([*names, 'btf_load'])}"
+        note(Code.NO_BTF_LOAD, BTF_LOAD_MESSAGE, setting, fix)

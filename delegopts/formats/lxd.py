@@ -48,6 +48,7 @@ from delegopts.formats._manager import (
 from delegopts.formats.container import (
     Config,
     Configs,
+    Setting,
     read_configs,
 )
 from delegopts.options import Options
@@ -82,7 +83,7 @@ def scan_lxd_configs(configs: Configs, path: str) -> Scan:
 
 
 def _config(config: Config, note: Notes) -> Found | None:
-    source = note.source
+    """The option string LXD makes of ``config``, or None when it mounts nothing."""
     for key, given in config.settings.items():
         if key.startswith(ENABLE_KEY) and key != ENABLE_KEY and key not in KEYS:
             close = difflib.get_close_matches(key, [ENABLE_KEY, *KEYS], n=1, cutoff=0.8)
@@ -114,30 +115,33 @@ def _config(config: Config, note: Notes) -> Found | None:
         message = "security.privileged is true: LXD mounts bpffs, but a privileged container has "
         message += "no user namespace of its own and BPF_TOKEN_CREATE fails there"
         note(Code.PRIVILEGED, message, privileged, "unset security.privileged")
-    assembler = Assembler(source)
+    assembler = Assembler(note.source)
     for key, kind in KEYS.items():
         setting = config.settings.get(key)
-        if setting is None:
-            continue
-        if not setting.value:
-            note(Code.MANAGER_EMPTY, f"{key} is empty: LXD hands the kernel {kind.key}=0", setting)
-            continue
-        comma = setting.value.find(",")
-        if comma >= 0:
-            line, column = setting.chars[comma]
-            message = f"',' in {key}: LXD hands the value to the kernel whole, and the kernel "
-            message += f"refuses it (EINVAL): LXD says 'Invalid {kind.key[9:]} option value'"
-            fix = "separate names with ':' (" + setting.value.replace(",", ":").replace(" ", "")
-            note.at(Code.LXD_COMMA, message, (line, column, column + 1), fix + ")")
-            continue
-        if assembler.chars:
-            assembler.add(",", key_where(setting))
-        assembler.add_key(kind.key, key_where(setting))
-        assembler.add_chars(setting.value, setting.chars)
-        if kind.key == "delegate_cmds" and lacks_btf_load(setting.value):
-            fix = f"add btf_load: {setting.value}:btf_load"
-            note(Code.NO_BTF_LOAD, BTF_LOAD_MESSAGE, setting, fix)
+        if setting is not None:
+            _add_value(assembler, key, kind.key, setting, note)
     end = None if assembler.chars else key_where(enable)[:2]
     return assembler.found(
         note.path, end=end, what=label("LXD", config), target=MOUNT_POINT, manager="LXD"
     )
+
+
+def _add_value(assembler: Assembler, key: str, option: str, setting: Setting, note: Notes) -> None:
+    """``option=value`` as LXD hands it to fsconfig: the value as it is."""
+    if not setting.value:
+        note(Code.MANAGER_EMPTY, f"{key} is empty: LXD hands the kernel {option}=0", setting)
+        return
+    comma = setting.value.find(",")
+    if comma >= 0:
+        line, column = setting.chars[comma]
+        message = f"',' in {key}: LXD hands the value to the kernel whole, and the kernel "
+        message += f"refuses it (EINVAL): LXD says 'Invalid {option[9:]} option value'"
+        fix = "separate names with ':' (" + setting.value.replace(",", ":").replace(" ", "") + ")"
+        note.at(Code.LXD_COMMA, message, (line, column, column + 1), fix)
+        return
+    if assembler.chars:
+        assembler.add(",", key_where(setting))
+    assembler.add_key(option, key_where(setting))
+    assembler.add_chars(setting.value, setting.chars)
+    if option == "delegate_cmds" and lacks_btf_load(setting.value):
+        note(Code.NO_BTF_LOAD, BTF_LOAD_MESSAGE, setting, f"add btf_load: {setting.value}:btf_load")
