@@ -298,10 +298,9 @@ def _from_key_values(source: Source) -> Configs:
         key = match.group(1)
         start = match.end()
         value = line[start:].rstrip()
-        if match.group(2) == ":":  # 'key: value', as YAML has it: blanks and a comment around
-            value = re.sub(r"\s+#.*$", "", value)
-            start += len(value) - len(value.lstrip())
-            value = value.strip()
+        value = re.sub(r"\s+#.*$", "", value)  # a comment after it, as YAML and shells have
+        start += len(value) - len(value.lstrip())  # 'key = value': blanks are layout
+        value = value.strip()
         columns = list(range(start, start + len(value)))
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value, columns = value[1:-1], columns[1:-1]  # key="value", as in shell scripts

@@ -198,6 +198,8 @@ SEMANTICS = [
     ("incus", "security.bpffs.delegate_cmds: prog_load\n", ["delegate_cmds=prog_load"],
      [("F409", 1, 31)]),
     # LXD: verbatim to the kernel, only when security.delegate_bpf is true.
+    ("lxd", "security.delegate_bpf = true\nsecurity.delegate_bpf.map_types = hash # x\n",
+     ["delegate_maps=hash"], []),
     ("lxd", "security.delegate_bpf: 'on'\nsecurity.delegate_bpf.map_types: 'hash '\n",
      ["delegate_maps=hash "], []),
     ("lxd", "security.delegate_bpf.map_types: hash\n", [], [("F407", 1, 1)]),
