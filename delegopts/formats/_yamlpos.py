@@ -23,8 +23,9 @@ from __future__ import annotations
 import bisect
 import string
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import yaml
 
@@ -95,11 +96,13 @@ def load(text: str) -> list[yaml.Node]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         text = text.replace("\t", " ")  # JSON's blanks; a JSON string holds no raw tab
-    # libyaml is ten times faster and caps nesting, but counts bytes: only where a byte is
-    # a character are its positions ours.
-    fast = getattr(yaml, "CSafeLoader", None) if text.isascii() else None
+    # libyaml is several times faster, but counts bytes: only where a byte is a character
+    # are its positions ours; and only the libyaml of PyYAML 6.0.4 and later caps nesting
+    # (before, a deeply nested document crashes the process: the Python reader raises).
+    fast = _C_LOADER if text.isascii() else None
+    compose = cast("Callable[..., Iterator[yaml.Node]]", yaml.compose_all)
     try:
-        return [node for node in yaml.compose_all(text, Loader=fast or yaml.SafeLoader) if node]
+        return [node for node in compose(text, Loader=fast or yaml.SafeLoader) if node]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "not YAML"
@@ -109,6 +112,14 @@ def load(text: str) -> list[yaml.Node]:
         return _raise(str(error).splitlines()[0], getattr(error, "position", 0) or 0)
     except RecursionError:
         return _raise("the document nests too deeply to be read", 0)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """``6.0.4`` as ``(6, 0, 4)``; what is not a number counts as 0."""
+    return tuple(int(part) if part.isdigit() else 0 for part in text.split(".")[:3])
+
+
+_C_LOADER = getattr(yaml, "CSafeLoader", None) if _version(yaml.__version__) >= (6, 0, 4) else None
 
 
 def _raise(message: str, index: int) -> list[yaml.Node]:
