@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 
 import pytest
+from systemd_oracle import SystemdOracle, oracle
 
 
 @functools.cache
@@ -32,3 +34,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         reason = _why_not_live()
         if reason is not None:
             pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def systemd_real() -> Iterator[SystemdOracle]:
+    """systemd's own parser (Debian unstable's build) in a child process, or skip."""
+    running = oracle()
+    yield running
+    running.close()

@@ -1,0 +1,156 @@
+"""The child process of :mod:`tests.systemd_oracle`: systemd's own unit-file parser via ctypes.
+
+Run as ``python systemd_child.py LIBDIR``, where LIBDIR holds a real systemd build's
+``libsystemd-shared-NNN.so`` and ``libsystemd-core-NNN.so``. It reads one JSON request a
+line on stdin and answers one JSON line on stdout. Kept in its own process because a
+library built for another system may abort, and because systemd logs to fd 2, which this
+process points at a file so that each answer can carry the lines systemd logged.
+
+Requests:
+- ``{"op": "tables"}``: the four name tables, ``bpf_delegate_*_to_string(i)`` for each bit.
+- ``{"op": "units", "units": [[text, ...], ...]}``: each unit is a main file and its drop-ins
+  in order; each is read with ``config_parse()`` and the gperf table of ``libsystemd-core``,
+  as systemd loads a service (same ``Service`` object for all its files). Answers the four
+  masks and the log lines of each unit.
+- ``{"op": "words", "kind": "cmd", "words": [...]}``: ``bpf_delegate_<kind>_from_string``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+KINDS = ("cmd", "map_type", "prog_type", "attach_type")
+SETTINGS = (
+    "BPFDelegateCommands",
+    "BPFDelegateMaps",
+    "BPFDelegatePrograms",
+    "BPFDelegateAttachments",
+)
+# Far larger than systemd's Service struct, whose fields the gperf table addresses by offset.
+_OBJECT_SIZE = 1 << 20
+_SECTIONS = b"Unit\0Service\0Install\0"
+
+
+class Child:
+    def __init__(self, folder: Path) -> None:
+        shared = next(folder.glob("libsystemd-shared-*.so"))
+        core = next(folder.glob("libsystemd-core-*.so"))
+        self.shared = ctypes.CDLL(str(shared), mode=ctypes.RTLD_GLOBAL)
+        self.core = ctypes.CDLL(str(core), mode=ctypes.RTLD_GLOBAL)
+        self.libc = ctypes.CDLL("libc.so.6")
+        self.libc.fmemopen.restype = ctypes.c_void_p
+        self.libc.fmemopen.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p]
+        self.libc.fclose.argtypes = [ctypes.c_void_p]
+        self.parse = self.shared.config_parse
+        self.parse.restype = ctypes.c_int
+        self.parse.argtypes = [
+            ctypes.c_char_p,  # unit
+            ctypes.c_char_p,  # filename
+            ctypes.c_void_p,  # FILE *
+            ctypes.c_char_p,  # sections (nulstr)
+            ctypes.c_void_p,  # lookup
+            ctypes.c_void_p,  # table
+            ctypes.c_int,  # flags
+            ctypes.c_void_p,  # userdata
+            ctypes.c_void_p,  # struct stat *
+        ]
+        self.lookup = ctypes.cast(self.shared.config_item_perf_lookup, ctypes.c_void_p).value
+        self.table = ctypes.cast(self.core.load_fragment_gperf_lookup, ctypes.c_void_p).value
+        # Lives as long as the process: systemd's log goes there, read back after each unit.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
+        self.stderr = os.fdopen(os.dup(2), "w")  # for this process's own failures
+        faulthandler.enable(self.stderr)
+        os.dup2(self.log.fileno(), 2)
+        self.offsets = [self._offset(setting) for setting in SETTINGS]
+
+    def _read(self, files: list[str], buffer: ctypes.Array[ctypes.c_char]) -> list[str]:
+        self.log.seek(0)
+        self.log.truncate()
+        for number, text in enumerate(files):
+            data = text.encode("utf-8", "surrogateescape")
+            handle = self.libc.fmemopen(data, len(data), b"r") if data else None
+            if data and not handle:
+                raise OSError("fmemopen failed")
+            name = (
+                b"/etc/systemd/system/x.service"
+                if number == 0
+                else (b"/etc/systemd/system/x.service.d/%02d.conf" % number)
+            )
+            if handle is None:  # fmemopen() refuses a size of 0: an empty file
+                handle = self.libc.fmemopen(b"\n", 1, b"r")
+            try:
+                self.parse(
+                    b"x.service", name, handle, _SECTIONS, self.lookup, self.table, 0,
+                    ctypes.addressof(buffer), None,
+                )  # fmt: skip
+            finally:
+                self.libc.fclose(handle)
+        sys.stderr.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace").splitlines()
+
+    def _offset(self, setting: str) -> int:
+        buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
+        self._read([f"[Service]\n{setting}=any\n"], buffer)
+        raw = buffer.raw
+        at = raw.find(b"\xff" * 8)
+        if at < 0 or raw.count(b"\xff") != 8:
+            raise RuntimeError(f"cannot locate {setting} in the Service object")
+        return at
+
+    def units(self, units: list[list[str]]) -> list[dict[str, object]]:
+        answers: list[dict[str, object]] = []
+        for files in units:
+            buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
+            log = self._read(files, buffer)
+            masks = [ctypes.c_uint64.from_buffer(buffer, at).value for at in self.offsets]
+            answers.append({"masks": masks, "log": log})
+        return answers
+
+    def tables(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for kind in KINDS:
+            function = getattr(self.core, f"bpf_delegate_{kind}_to_string")
+            function.restype = ctypes.c_char_p
+            function.argtypes = [ctypes.c_uint64]
+            names: list[str] = []
+            while (name := function(len(names))) is not None:
+                names.append(name.decode())
+            result[kind] = names
+        return result
+
+    def words(self, kind: str, words: list[str]) -> list[int]:
+        function = getattr(self.core, f"bpf_delegate_{kind}_from_string")
+        function.restype = ctypes.c_int64
+        function.argtypes = [ctypes.c_char_p]
+        return [function(word.encode("utf-8", "surrogateescape")) for word in words]
+
+
+def main() -> None:
+    child = Child(Path(sys.argv[1]))
+    out = os.fdopen(os.dup(1), "w")
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            if request["op"] == "tables":
+                answer: object = child.tables()
+            elif request["op"] == "units":
+                answer = child.units(request["units"])
+            else:
+                answer = child.words(request["kind"], request["words"])
+        except Exception:
+            child.stderr.write(traceback.format_exc())
+            raise
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

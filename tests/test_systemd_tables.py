@@ -1,0 +1,177 @@
+"""systemd's BPFDelegate*= tables: the build script's rules, and the shipped data against a
+real build (Debian unstable's ``libsystemd-core-262.so``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from systemd_oracle import SystemdOracle
+
+from delegopts.catalog import OptionKind
+from delegopts.systemd.headers import camel_case, read_header
+from delegopts.systemd.tables import ENUM_OF, KNOWN, UnknownRelease, load, select
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_tables_are_the_real_builds(systemd_real: SystemdOracle) -> None:
+    if systemd_real.release not in KNOWN:
+        pytest.skip(
+            f"Debian has systemd {systemd_real.release}, for which no tables are shipped yet"
+        )
+    shipped = load(systemd_real.release)
+    assert {
+        ENUM_OF[kind]: list(shipped.names(kind)) for kind in OptionKind
+    } == systemd_real.tables()
+
+
+def test_every_name_is_found_at_its_bit_by_the_real_lookup(systemd_real: SystemdOracle) -> None:
+    if systemd_real.release not in KNOWN:
+        pytest.skip(f"no tables shipped for systemd {systemd_real.release}")
+    shipped = load(systemd_real.release)
+    for kind in OptionKind:
+        names = list(shipped.names(kind))
+        assert systemd_real.words(ENUM_OF[kind], names) == list(range(len(names)))
+        refused = ["any", names[0].lower(), names[0] + " ", "BPFProgRun", "5", ""]
+        assert all(index < 0 for index in systemd_real.words(ENUM_OF[kind], refused))
+
+
+def test_tool_regenerates_the_shipped_tables_from_the_real_build(
+    systemd_real: SystemdOracle, tmp_path: Path
+) -> None:
+    shipped = json.loads(
+        (ROOT / "delegopts/systemd/tables" / f"{systemd_real.release}.json").read_text()
+    )
+    release, folder = str(systemd_real.release), str(systemd_real.folder)
+    tool = str(ROOT / "tools/gen_systemd_tables.py")
+    subprocess.run(
+        [sys.executable, tool, "library", release, folder, "--source", "x", "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    made = json.loads((tmp_path / f"{release}.json").read_text())
+    assert made["tables"] == shipped["tables"]
+
+
+def _enum(*lines: str, name: str = "bpf_prog_type") -> str:
+    return "\n".join([f"enum {name} {{", *(f"\t{line}" for line in lines), "};"])
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("BPF_PROG_TYPE_XDP,", "BPFProgTypeXdp"),
+        ("BPF_PROG_TYPE_XDP ,", None),  # the script wants the comma right after the name
+        ("BPF_PROG_TYPE_XDP", None),  # no comma: the last enumerator
+        ("BPF_PROG_TYPE_XDP = 6,", None),
+        ("BPF_PROG_TYPE_SYSCALL, /* a program that can execute syscalls */", None),
+        ("BPF_PROG_TYPE_XDP, // trailing", None),
+        ("__MAX_BPF_PROG_TYPE,", None),
+        ("  BPF_PROG_TYPE_LWT_SEG6LOCAL,  ", "BPFProgTypeLwtSeg6local"),
+        ("/* BPF_PROG_TYPE_XDP, */", None),
+    ],
+)
+def test_header_line_rules(line: str, kept: str | None) -> None:
+    tables = read_header(_enum("BPF_PROG_TYPE_UNSPEC,", line)).tables["prog_type"]
+    assert tables == ("BPFProgTypeUnspec",) + ((kept,) if kept else ())
+
+
+def test_a_skipped_line_moves_later_names_down_and_is_reported() -> None:
+    read = read_header(
+        _enum(
+            "BPF_PROG_TYPE_UNSPEC,",
+            "BPF_PROG_TYPE_SYSCALL, /* a program that can execute syscalls */",
+            "BPF_PROG_TYPE_NETFILTER,",
+            "__MAX_BPF_PROG_TYPE",
+        )
+    )
+    assert read.tables["prog_type"] == ("BPFProgTypeUnspec", "BPFProgTypeNetfilter")
+    assert read.shifted["prog_type"] == (("BPFProgTypeNetfilter", 1, 2),)
+    assert read.dropped["prog_type"] == (
+        ("BPF_PROG_TYPE_SYSCALL", 1, 'the line has more than "NAME,"'),
+    )
+
+
+def test_aliases_with_values_are_not_names_and_shift_nothing() -> None:
+    read = read_header(
+        _enum(
+            "BPF_PROG_TEST_RUN,",
+            "BPF_PROG_RUN = BPF_PROG_TEST_RUN,",
+            "BPF_PROG_GET_NEXT_ID,",
+            name="bpf_cmd",
+        )
+    )
+    assert read.tables["cmd"] == ("BPFProgTestRun", "BPFProgGetNextId")
+    assert read.shifted["cmd"] == ()
+    assert read.dropped["cmd"] == (("BPF_PROG_RUN", 0, "the line sets a value"),)
+
+
+def test_other_enums_are_not_read() -> None:
+    text = _enum("BPF_LINK_TYPE_XDP,", name="bpf_link_type") + "\n" + _enum("BPF_X,")
+    assert set(read_header(text).tables) == {"prog_type"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "spelled"),
+    [
+        ("BPF_MAP_CREATE", "BPFMapCreate"),
+        ("BPF_CGROUP_INET4_BIND", "BPFCgroupInet4Bind"),
+        ("BPF_PROG_TYPE_LWT_SEG6LOCAL", "BPFProgTypeLwtSeg6local"),
+        ("BPF_MAP_TYPE_LRU_PERCPU_HASH", "BPFMapTypeLruPercpuHash"),
+    ],
+)
+def test_camel_case(declared: str, spelled: str) -> None:
+    assert camel_case(declared) == spelled
+
+
+@pytest.mark.parametrize("release", KNOWN)
+def test_each_release_has_the_netfilter_shift(release: int) -> None:
+    # Every bundled bpf.h since 258 comments BPF_PROG_TYPE_SYSCALL's line.
+    programs = load(release).names(OptionKind.PROGS)
+    assert programs[31] == "BPFProgTypeNetfilter"
+    assert "BPFProgTypeSyscall" not in programs
+
+
+@pytest.mark.parametrize("release", KNOWN)
+def test_each_release_spells_names_once(release: int) -> None:
+    for kind in OptionKind:
+        names = load(release).names(kind)
+        assert len(set(names)) == len(names)
+        assert all(name.startswith("BPF") for name in names)
+        assert len(names) < 64  # a 65th name would set bit 64 % 64 = 0
+
+
+@pytest.mark.parametrize(
+    ("release", "name", "known"),
+    [
+        (258, "BPFMapTypeInsnArray", False),
+        (259, "BPFMapTypeInsnArray", True),
+        (259, "BPFProgAssocStructOps", False),
+        (260, "BPFProgAssocStructOps", True),
+        (260, "BPFMapTypeRhash", False),
+        (262, "BPFMapTypeRhash", True),
+        (262, "BPFTraceFsessionMulti", True),
+    ],
+)
+def test_names_by_release(release: int, name: str, known: bool) -> None:
+    table = load(release)
+    assert any(table.bit(kind, name) is not None for kind in OptionKind) == known
+
+
+@pytest.mark.parametrize(
+    ("requested", "chosen"), [("262", 262), ("v258", 258), ("260.3", 260), ("259~rc2", 259)]
+)
+def test_select(requested: str, chosen: int) -> None:
+    release, why = select(requested)
+    assert release.release == chosen
+    assert f"systemd {chosen}" in why
+
+
+@pytest.mark.parametrize("requested", ["261", "257", "abc", ""])
+def test_select_refuses(requested: str) -> None:
+    with pytest.raises(UnknownRelease, match=r"known releases|not a systemd version"):
+        select(requested)
