@@ -1,0 +1,302 @@
+"""What systemd makes of a sequence of ``BPFDelegate*=`` assignments, and what it does silently.
+
+systemd 258 and later read each assignment with ``bpf_delegate_from_string()``:
+
+- the whole value ``any`` sets all 64 bits; ``any`` inside a list is an unknown word;
+- otherwise the value is split on ``,`` by ``extract_first_word(..., ",", 0)``: runs of
+  commas are one separator, blanks are kept (``BPFProgLoad, BPFMapCreate`` has the word
+  `` BPFMapCreate``), a backslash takes the next character literally, and a backslash at
+  the very end makes systemd log an error and ignore the assignment;
+- each word is looked up exactly (case-sensitive) in the release's table; an unknown word
+  is logged ("Unknown BPF delegate option, ignoring") and dropped, a known one sets
+  ``1 << index``;
+- the result **replaces** the setting: a later assignment wins over an earlier one, and one
+  whose words are all unknown sets 0, like an empty assignment.
+
+>>> from delegopts.systemd.tables import load
+>>> outcome = evaluate([Assignment(OptionKind.CMDS, "BPFProgLoad,bogus,BPFMapCreate")], load(262))
+>>> hex(outcome.masks[OptionKind.CMDS]), [note.kind.value for note in outcome.notes]
+('0x21', ['dropped'])
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from delegopts.catalog import Catalog, OptionKind
+from delegopts.systemd.headers import camel_case
+from delegopts.systemd.tables import KNOWN, Release, load
+
+__all__ = [
+    "ALL_BITS",
+    "Assignment",
+    "Effect",
+    "Note",
+    "NoteKind",
+    "Outcome",
+    "Word",
+    "evaluate",
+    "read_value",
+    "shifted_bits",
+    "split_words",
+]
+
+ALL_BITS = (1 << 64) - 1
+
+
+class NoteKind(enum.Enum):
+    """Something systemd does without failing the unit."""
+
+    DROPPED = "dropped"  # a word systemd does not know
+    ANY_IN_LIST = "any-in-list"  # ``any`` beside other words
+    RESET = "reset"  # every word unknown: the setting becomes 0
+    REPLACED = "replaced"  # a later assignment drops bits an earlier one set
+    IGNORED = "ignored"  # a trailing backslash: the assignment is ignored
+    SHIFTED = "shifted"  # systemd's bit is another name in the kernel
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One ``BPFDelegate*=`` line: its option, its value (already stripped), where it is."""
+
+    kind: OptionKind
+    value: str
+    path: str = "<unit>"
+    line: int = 0
+    text: str = ""  # the line as written (continuations joined)
+    column: int = 0  # where the value starts in ``text``
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a value: what systemd looks up, and where it is in the value."""
+
+    text: str
+    start: int
+    end: int
+    bit: int | None  # None: systemd does not know it
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one assignment did: its words and the mask it set (None: ignored)."""
+
+    assignment: Assignment
+    words: tuple[Word, ...]
+    mask: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A silent behaviour, on an assignment (and a word of it, where one is to blame)."""
+
+    kind: NoteKind
+    message: str
+    assignment: Assignment
+    start: int  # span in the assignment's value
+    end: int
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The four masks systemd ends with, each assignment's effect, and the notes."""
+
+    release: Release
+    masks: dict[OptionKind, int]
+    effects: tuple[Effect, ...]
+    notes: tuple[Note, ...]
+    final: dict[OptionKind, Effect] = field(default_factory=dict)
+
+
+def split_words(value: str) -> tuple[list[tuple[str, int, int]], bool]:
+    """``extract_first_word(&s, &word, ",", 0)`` until the end: (word, start, end) each, and
+    whether a backslash ends the value (systemd then logs "Failed to parse delegate options"
+    and keeps the setting as it was, after having dropped the unknown words before it).
+
+    >>> split_words(r",,a\\,b, c,")
+    ([('a,b', 2, 6), (' c', 7, 9)], False)
+    >>> split_words("a,b" + chr(92))
+    ([('a', 0, 1)], True)
+    """
+    words: list[tuple[str, int, int]] = []
+    index, length = 0, len(value)
+    while True:
+        while index < length and value[index] == ",":
+            index += 1
+        if index >= length:
+            return words, False
+        start, chars = index, []
+        while index < length and value[index] != ",":
+            if value[index] == "\\":
+                if index + 1 >= length:
+                    return words, True
+                index += 1
+            chars.append(value[index])
+            index += 1
+        words.append(("".join(chars), start, index))
+
+
+def read_value(
+    value: str, kind: OptionKind, release: Release
+) -> tuple[tuple[Word, ...], int | None]:
+    """The words of one value and the mask systemd sets from it (None: it ignores the value)."""
+    if value == "any":
+        return (Word("any", 0, 3, None),), ALL_BITS
+    split, broken = split_words(value)
+    words = tuple(Word(text, start, end, release.bit(kind, text)) for text, start, end in split)
+    if broken:
+        return words, None
+    mask = 0
+    for word in words:
+        if word.bit is not None:
+            mask |= 1 << (word.bit & 63)  # x86-64's shift; no table reaches 64 entries
+    return words, mask
+
+
+_LOOSE = re.compile(r"[^a-z0-9]")
+
+
+def _loose(text: str) -> str:
+    return _LOOSE.sub("", text.lower())
+
+
+def _prefix(kind: OptionKind) -> str:
+    return {OptionKind.MAPS: "bpfmaptype", OptionKind.PROGS: "bpfprogtype"}.get(kind, "bpf")
+
+
+def spell(word: str, kind: OptionKind, release: Release) -> tuple[str, str | None]:
+    """Why systemd does not know ``word``, and the word it would take instead (if any)."""
+    names = release.names(kind)
+    noun = kind.noun
+    if word == "any":
+        return "'any' counts only as the whole value", "any"
+    if word.strip(" \t") != word and release.bit(kind, word.strip(" \t")) is not None:
+        return "systemd keeps the blanks around a word", word.strip(" \t")
+    loose = {_loose(name): name for name in names}
+    key = _loose(word)
+    for candidate in (key, _prefix(kind) + key):
+        if candidate in loose:
+            if word.lower() == loose[candidate].lower():
+                return "systemd matches names case-sensitively", loose[candidate]
+            return f"systemd spells {noun} names in CamelCase", loose[candidate]
+    try:
+        number = int(word, 0)
+    except ValueError:
+        number = None
+    if number is not None:
+        name = release.name(kind, number) if 0 <= number < 64 else None
+        if name is None:
+            return (
+                f"systemd takes no numbers, and bit {number} cannot be written for {release}",
+                None,
+            )
+        return "systemd takes no numbers", name
+    for other in KNOWN:
+        if other > release.release and load(other).bit(kind, word) is not None:
+            return f"{word} is known from systemd {other} on", None
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.7)
+    return f"not a {noun} name of {release}", close[0] if close else None
+
+
+def evaluate(assignments: Iterable[Assignment], release: Release) -> Outcome:
+    """Apply ``assignments`` in order as ``release`` does."""
+    masks = dict.fromkeys(OptionKind, 0)
+    final: dict[OptionKind, Effect] = {}
+    effects: list[Effect] = []
+    notes: list[Note] = []
+    for assignment in assignments:
+        kind = assignment.kind
+        words, mask = read_value(assignment.value, kind, release)
+        effect = Effect(assignment, words, mask)
+        effects.append(effect)
+        notes.extend(_word_notes(effect, release))
+        if mask is None:
+            notes.append(
+                Note(
+                    NoteKind.IGNORED,
+                    f"{release} ignores this assignment: the value ends in a backslash",
+                    assignment,
+                    len(assignment.value) - 1,
+                    len(assignment.value),
+                    "remove the trailing backslash",
+                )
+            )
+            continue
+        earlier = final.get(kind)
+        if mask == 0 and words:
+            lost = f", and drops {_bits(masks[kind])} set before" if masks[kind] else ""
+            notes.append(
+                Note(
+                    NoteKind.RESET,
+                    f"no word of this value is known to {release}: the setting becomes 0{lost}",
+                    assignment,
+                    0,
+                    len(assignment.value),
+                )
+            )
+        elif earlier is not None and masks[kind] & ~mask and assignment.value:
+            where = f"{earlier.assignment.path}:{earlier.assignment.line}"
+            notes.append(
+                Note(
+                    NoteKind.REPLACED,
+                    f"this assignment replaces the one at {where}: {_bits(masks[kind] & ~mask)} "
+                    "set there are dropped (systemd does not add assignments up)",
+                    assignment,
+                    0,
+                    len(assignment.value),
+                    "write every name in one assignment",
+                )
+            )
+        masks[kind] = mask
+        final[kind] = effect
+    return Outcome(release, masks, tuple(effects), tuple(notes), final)
+
+
+def _bits(mask: int) -> str:
+    return "all bits" if mask == ALL_BITS else f"bits {mask:#x}"
+
+
+def _word_notes(effect: Effect, release: Release) -> Iterable[Note]:
+    kind, assignment = effect.assignment.kind, effect.assignment
+    for word in effect.words:
+        if word.bit is not None or assignment.value == "any":
+            continue
+        why, better = spell(word.text, kind, release)
+        in_list = word.text == "any"
+        yield Note(
+            NoteKind.ANY_IN_LIST if in_list else NoteKind.DROPPED,
+            f"{release} drops {word.text!r}: {why}",
+            assignment,
+            word.start,
+            word.end,
+            ("write BPFDelegate...=any alone" if in_list else f"write {better}")
+            if better
+            else None,
+        )
+
+
+def shifted_bits(mask: int, kind: OptionKind, release: Release, catalog: Catalog) -> list[str]:
+    """For each bit of ``mask`` whose systemd name is another name in ``catalog``'s kernel:
+    a sentence saying which kernel bit the setting really delegates."""
+    said: list[str] = []
+    by_bit: dict[int, list[str]] = {}
+    for name in catalog[kind].names:
+        if name.fits:
+            by_bit.setdefault(name.value, []).append(name.declared)
+    for bit in range(64):
+        if not mask >> bit & 1 or mask == ALL_BITS:
+            continue
+        spelled = release.name(kind, bit)
+        kernel = by_bit.get(bit)
+        if spelled is None or not kernel or spelled in {camel_case(n) for n in kernel}:
+            continue
+        said.append(
+            f"{spelled} sets bit {bit}, which kernel {catalog.label} reads as "
+            f"{kernel[0].removeprefix(kind.prefix).lower()}"
+        )
+    return said

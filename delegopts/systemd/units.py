@@ -1,0 +1,270 @@
+"""Unit files and their drop-ins, read line by line as systemd's ``config_parse()`` reads them.
+
+- Lines end at ``\\n``, ``\\r\\n``, ``\\r`` or a NUL. A line whose first non-blank character
+  is ``#`` or ``;`` is a comment, even inside a continuation.
+- A line ending in an odd number of backslashes continues on the next one: the backslash
+  becomes a blank and the next line is appended as it is (its leading blanks kept).
+- Keys and values are stripped of blanks; keys are case-sensitive.
+- A section header without its ``]``, or with quotes, backslashes or control characters,
+  and any line that is not UTF-8, make systemd stop reading the file there (the unit then
+  fails to load). An unknown section is ignored up to the next header (silently when it
+  starts with ``X-``).
+- The main file is read first, then each drop-in in order, into the same unit: a drop-in's
+  assignment replaces the main file's like a later line does.
+
+>>> files = [UnitFile("a.service", "[Service]\\nBPFDelegateCommands=BPFProgLoad\\n"),
+...          UnitFile("a.service.d/10.conf", "[Service]\\nBPFDelegateCommands=\\n")]
+>>> [(s.path, s.line, s.value) for s in read_unit(files).settings]
+[('a.service', 2, 'BPFProgLoad'), ('a.service.d/10.conf', 2, '')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from delegopts.catalog import OptionKind
+from delegopts.systemd.model import Assignment
+
+__all__ = [
+    "EXEC_SECTIONS",
+    "SETTINGS",
+    "Logged",
+    "Setting",
+    "Unit",
+    "UnitFile",
+    "read_unit",
+    "split_systemctl_cat",
+    "unit_files",
+]
+
+#: The setting for each delegate option.
+SETTINGS = {
+    OptionKind.CMDS: "BPFDelegateCommands",
+    OptionKind.MAPS: "BPFDelegateMaps",
+    OptionKind.PROGS: "BPFDelegatePrograms",
+    OptionKind.ATTACHS: "BPFDelegateAttachments",
+}
+_KIND_OF = {setting: kind for kind, setting in SETTINGS.items()}
+#: The unit types with an execution environment, and the section that holds its settings.
+EXEC_SECTIONS = {".service": "Service", ".socket": "Socket", ".mount": "Mount", ".swap": "Swap"}
+_WHITESPACE = " \t\n\r"
+_EOL = re.compile(r"\r\n|\r|\n|\0")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\\"']")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFile:
+    """One file of a unit: its path (as shown in findings) and its text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One ``Key=value`` line of a section systemd reads for this unit."""
+
+    section: str
+    key: str
+    value: str
+    path: str
+    line: int
+    text: str  # the logical line: continuations joined, their backslashes made blanks
+    column: int  # where the value starts in ``text``
+    key_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A line systemd complains about; ``stops``: it reads no further in that file."""
+
+    path: str
+    line: int
+    text: str
+    message: str
+    stops: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit as systemd assembles it from its files."""
+
+    name: str
+    files: tuple[UnitFile, ...]
+    settings: tuple[Setting, ...]
+    logged: tuple[Logged, ...] = field(default=())
+
+    @property
+    def section(self) -> str:
+        return EXEC_SECTIONS.get(Path(self.name).suffix, "Service")
+
+    def assignments(self) -> list[Assignment]:
+        """The ``BPFDelegate*=`` assignments systemd applies, in its order."""
+        return [
+            Assignment(_KIND_OF[s.key], s.value, s.path, s.line, s.text, s.column)
+            for s in self.settings
+            if s.section == self.section and s.key in _KIND_OF
+        ]
+
+    def last(self, key: str) -> Setting | None:
+        """The assignment of ``key`` in the unit's own section that systemd keeps."""
+        found = [s for s in self.settings if s.section == self.section and s.key == key]
+        return found[-1] if found else None
+
+
+def _lines(text: str) -> Iterator[str]:
+    parts = _EOL.split(text)
+    if parts and parts[-1] == "":
+        parts.pop()  # the text's final line end
+    yield from parts
+
+
+def _is_utf8(text: str) -> bool:
+    # Files are decoded with surrogateescape: a lone surrogate is a byte that is not UTF-8.
+    return not any("\udc80" <= char <= "\udcff" for char in text)
+
+
+class _Reader:
+    """``config_parse()`` over one file: its state between lines, and what it collects."""
+
+    def __init__(self, path: str, sections: tuple[str, ...]) -> None:
+        self.path = path
+        self.sections = sections
+        self.section: str | None = None
+        self.ignored = False  # in an unknown section: assignments are dropped silently
+        self.settings: list[Setting] = []
+        self.logged: list[Logged] = []
+
+    def read(self, text: str) -> None:
+        continuation: str | None = None
+        bom_seen = False
+        number = 0
+        for raw in _lines(text):
+            number += 1
+            first = raw.lstrip(_WHITESPACE)
+            if first and first[0] in "#;":
+                continue
+            line = raw
+            if not bom_seen and raw.startswith(_BOM):
+                line, bom_seen = raw[1:], True
+            logical = line if continuation is None else continuation + line
+            if (len(logical) - len(logical.rstrip("\\"))) % 2:
+                continuation = logical[:-1] + " "
+                continue
+            continuation = None
+            if not self.line(logical, number):
+                return
+        if continuation is not None:
+            self.line(continuation, number + 1)
+
+    def _log(self, number: int, text: str, message: str, *, stops: bool = False) -> bool:
+        self.logged.append(Logged(self.path, number, text, message, stops))
+        return not stops
+
+    def line(self, logical: str, number: int) -> bool:
+        """One logical line; False where systemd stops reading the file."""
+        stripped = logical.strip(_WHITESPACE)
+        if not stripped:
+            return True
+        if not _is_utf8(stripped):
+            return self._log(number, logical, "the line is not UTF-8", stops=True)
+        if stripped.startswith("["):
+            name = stripped[1:-1]
+            if not stripped.endswith("]") or _UNSAFE.search(name):
+                message = f"invalid section header {stripped!r}"
+                return self._log(number, logical, message, stops=True)
+            known = name in self.sections
+            self.section, self.ignored = (name if known else None), not known
+            if not known and not name.startswith("X-"):
+                return self._log(number, logical, f"unknown section [{name}] ignored")
+            return True
+        if self.section is None:
+            if not self.ignored:
+                return self._log(number, logical, "assignment outside of a section")
+            return True
+        lead = len(logical) - len(logical.lstrip(_WHITESPACE))
+        equals = stripped.find("=")
+        if equals <= 0:
+            why = "missing '='" if equals < 0 else "missing key name before '='"
+            return self._log(number, logical, f"{why}: line ignored")
+        key = stripped[:equals].strip(_WHITESPACE)
+        rest = stripped[equals + 1 :]
+        value = rest.strip(_WHITESPACE)
+        column = lead + equals + 1 + (len(rest) - len(rest.lstrip(_WHITESPACE)))
+        self.settings.append(
+            Setting(self.section, key, value, self.path, number, logical, column, lead)
+        )
+        return True
+
+
+def read_file(unit_file: UnitFile, sections: tuple[str, ...]) -> tuple[list[Setting], list[Logged]]:
+    """The settings of one file, and what systemd logs about its lines."""
+    reader = _Reader(unit_file.path, sections)
+    reader.read(unit_file.text)
+    return reader.settings, reader.logged
+
+
+def read_unit(files: list[UnitFile], name: str | None = None) -> Unit:
+    """A unit from its main file and drop-ins, in the order given."""
+    name = name or (Path(files[0].path).name if files else "unit.service")
+    own = EXEC_SECTIONS.get(Path(name).suffix, "Service")
+    sections = ("Unit", own, "Install")
+    settings: list[Setting] = []
+    logged: list[Logged] = []
+    for unit_file in files:
+        found, said = read_file(unit_file, sections)
+        settings += found
+        logged += said
+    return Unit(name, tuple(files), tuple(settings), tuple(logged))
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", "surrogateescape")
+
+
+def unit_files(path: Path) -> list[UnitFile]:
+    """``path`` and the ``*.conf`` drop-ins in ``path.d/`` beside it, in name order.
+
+    A drop-in folder alone (``foo.service.d``) gives its drop-ins: the unit's own file is
+    elsewhere (``/usr/lib/systemd/system``), and its settings are not seen.
+    """
+    if path.name.endswith(".d") and path.is_dir():
+        main: list[UnitFile] = []
+        folder = path
+    else:
+        main = [UnitFile(str(path), _read(path))]
+        folder = path.with_name(path.name + ".d")
+    dropins = sorted(folder.glob("*.conf"), key=lambda p: p.name) if folder.is_dir() else []
+    return main + [UnitFile(str(p), _read(p)) for p in dropins if p.is_file()]
+
+
+_CAT_HEADER = re.compile(r"# (/\S+)")
+
+
+def split_systemctl_cat(text: str) -> list[UnitFile]:
+    """The files of ``systemctl cat UNIT`` output, each under its ``# /path`` header line.
+
+    >>> text = "# /a/x.service\\n[Service]\\n\\n# /b/x.service.d/o.conf\\n"
+    >>> [f.path for f in split_systemctl_cat(text)]
+    ['/a/x.service', '/b/x.service.d/o.conf']
+    """
+    files: list[tuple[str, list[str]]] = []
+    previous = ""
+    for line in text.split("\n"):
+        header = _CAT_HEADER.fullmatch(line)
+        starts = header is not None and (not files or previous == "")
+        if header is not None and starts and re.search(r"\.(conf|[a-z]+)$", header[1]):
+            files.append((header[1], []))
+        elif files:
+            files[-1][1].append(line)
+        previous = line
+    result = []
+    for path, lines in files:
+        while lines and lines[-1] == "":  # systemctl separates files with a blank line
+            lines.pop()
+        result.append(UnitFile(path, "\n".join(lines) + "\n"))
+    return result

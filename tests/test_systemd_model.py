@@ -1,0 +1,176 @@
+"""delegopts' model of systemd's BPFDelegate*= parsing: each silent behaviour, as a table
+that is also checked against systemd's own parser where Debian's build can be had."""
+
+from __future__ import annotations
+
+import pytest
+from kernels import catalog
+from systemd_oracle import SystemdOracle
+
+from delegopts.catalog import OptionKind
+from delegopts.systemd.model import ALL_BITS, Assignment, evaluate, shifted_bits
+from delegopts.systemd.tables import load
+from delegopts.systemd.units import SETTINGS, UnitFile, read_unit, split_systemctl_cat
+
+C, M, P, A = OptionKind.CMDS, OptionKind.MAPS, OptionKind.PROGS, OptionKind.ATTACHS
+
+# (assignments in order, the four masks systemd 262 ends with, the notes delegopts gives)
+CASES: list[tuple[list[tuple[OptionKind, str]], tuple[int, int, int, int], list[str]]] = [
+    ([(C, "BPFProgLoad")], (0x20, 0, 0, 0), []),
+    ([(C, "BPFProgLoad"), (C, "BPFMapCreate")], (0x1, 0, 0, 0), ["replaced"]),
+    ([(C, "BPFProgLoad,BPFMapCreate"), (C, "BPFMapCreate,BPFProgLoad")], (0x21, 0, 0, 0), []),
+    ([(C, "BPFProgLoad,bogus,BPFMapCreate")], (0x21, 0, 0, 0), ["dropped"]),
+    ([(C, "BPFProgLoad"), (C, "bogus")], (0, 0, 0, 0), ["dropped", "reset"]),
+    ([(C, "BPFProgLoad"), (C, "")], (0, 0, 0, 0), []),
+    ([(C, "any")], (ALL_BITS, 0, 0, 0), []),
+    ([(C, "any,BPFProgLoad")], (0x20, 0, 0, 0), ["any-in-list"]),
+    ([(C, "bpfprogload")], (0, 0, 0, 0), ["dropped", "reset"]),
+    ([(C, "BPFProgLoad, BPFMapCreate")], (0x20, 0, 0, 0), ["dropped"]),
+    ([(C, "BPFProgLoad,,BPFMapCreate,")], (0x21, 0, 0, 0), []),
+    ([(C, "5,BPFMapCreate")], (0x1, 0, 0, 0), ["dropped"]),
+    ([(C, "BPFProgLoad:BPFMapCreate")], (0, 0, 0, 0), ["dropped", "reset"]),
+    ([(C, "BPFProgRun")], (0, 0, 0, 0), ["dropped", "reset"]),
+    ([(P, "BPFProgTypeNetfilter")], (0, 0, 1 << 31, 0), []),
+    ([(P, "BPFProgTypeSyscall,BPFProgTypeXdp")], (0, 0, 0x40, 0), ["dropped"]),
+    ([(M, "BPFMapTypeRhash")], (0, 1 << 35, 0, 0), []),
+    ([(A, "BPFTraceFsessionMulti")], (0, 0, 0, 1 << 61), []),
+    ([(C, "BPFMapCreate\\,BPFProgLoad")], (0, 0, 0, 0), ["dropped", "reset"]),
+    # A value ending in a backslash (in a unit file: followed by a blank) is ignored whole,
+    # after the unknown words before it were logged.
+    ([(C, "BPFProgLoad"), (C, "bogus,BPFMapCreate\\")], (0x20, 0, 0, 0), ["dropped", "ignored"]),
+]
+
+
+def _ours(case: list[tuple[OptionKind, str]]) -> tuple[tuple[int, ...], list[str]]:
+    outcome = evaluate([Assignment(kind, value) for kind, value in case], load(262))
+    return tuple(outcome.masks[kind] for kind in OptionKind), [n.kind.value for n in outcome.notes]
+
+
+@pytest.mark.parametrize(("case", "masks", "notes"), CASES)
+def test_model(
+    case: list[tuple[OptionKind, str]], masks: tuple[int, ...], notes: list[str]
+) -> None:
+    assert _ours(case) == (masks, notes)
+
+
+def test_the_table_is_what_systemd_does(systemd_real: SystemdOracle) -> None:
+    units = [
+        ["[Service]\n" + "".join(f"{SETTINGS[kind]}={value} \n" for kind, value in case)]
+        for case, _, _ in CASES
+    ]
+    assert [parsed.masks for parsed in systemd_real.units(units)] == [
+        masks for _, masks, _ in CASES
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message", "fix"),
+    [
+        ("bpfprogload", "systemd matches names case-sensitively", "write BPFProgLoad"),
+        (" BPFMapCreate", "systemd keeps the blanks around a word", "write BPFMapCreate"),
+        ("prog_load", "systemd spells command names in CamelCase", "write BPFProgLoad"),
+        ("BPF_PROG_LOAD", "systemd spells command names in CamelCase", "write BPFProgLoad"),
+        ("5", "systemd takes no numbers", "write BPFProgLoad"),
+        ("63", "bit 63 cannot be written for systemd 262", None),
+        ("BPFProgLod", "not a command name of systemd 262", "write BPFProgLoad"),
+    ],
+)
+def test_dropped_word_says_why_and_what_to_write(value: str, message: str, fix: str | None) -> None:
+    outcome = evaluate([Assignment(C, f"BPFObjPin,{value}")], load(262))
+    (note,) = outcome.notes
+    assert message in note.message
+    assert note.fix == fix
+    assert note.assignment.value[note.start : note.end] == value
+
+
+def test_a_name_of_a_later_release_says_so() -> None:
+    (note,) = evaluate([Assignment(M, "BPFMapTypeHash,BPFMapTypeRhash")], load(260)).notes
+    assert "BPFMapTypeRhash is known from systemd 262 on" in note.message
+
+
+def test_replaced_note_names_the_earlier_line() -> None:
+    outcome = evaluate(
+        [Assignment(C, "BPFProgLoad", "a.service", 3), Assignment(C, "BPFMapCreate", "b.conf", 2)],
+        load(262),
+    )
+    (note,) = outcome.notes
+    assert note.assignment.path == "b.conf"
+    assert "replaces the one at a.service:3: bits 0x20 set there are dropped" in note.message
+
+
+@pytest.mark.parametrize("version", ["6.18.44", "7.2.13"])
+def test_netfilter_is_the_kernels_syscall(version: str) -> None:
+    said = shifted_bits(1 << 31 | 1 << 6, P, load(262), catalog(version))
+    assert said == [f"BPFProgTypeNetfilter sets bit 31, which kernel {version} reads as syscall"]
+
+
+def test_units_with_dropins_in_order() -> None:
+    files = [
+        UnitFile("a.service", "[Service]\nPrivateBPF=yes\nBPFDelegateCommands=BPFProgLoad\n"),
+        UnitFile("a.service.d/10-x.conf", "[Service]\nBPFDelegateCommands=BPFMapCreate\n"),
+    ]
+    unit = read_unit(files)
+    outcome = evaluate(unit.assignments(), load(262))
+    assert outcome.masks[C] == 0x1
+    assert [(a.path, a.line) for a in unit.assignments()] == [
+        ("a.service", 3),
+        ("a.service.d/10-x.conf", 2),
+    ]
+    private = unit.last("PrivateBPF")
+    assert private is not None and private.value == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("[Service]\nBPFDelegateMaps = any \n", ["any"]),
+        ("[Service]\nBPFDelegateMaps=a\\\n  b\n", ["a   b"]),
+        ("[Service]\nBPFDelegateMaps=a\\\n# c\nb\n", ["a b"]),
+        ("[Service]\nBPFDelegateMaps=a\\\\\n", ["a\\\\"]),
+        ("[Service]\nBPFDelegateMaps=a\\", ["a"]),
+        ("[Service]\r\nBPFDelegateMaps=a\r\n", ["a"]),
+        ("[Service]\rBPFDelegateMaps=a\rBPFDelegateMaps=b", ["a", "b"]),
+        ("[Unit]\nBPFDelegateMaps=a\n", []),
+        ("[X-Y]\nBPFDelegateMaps=a\n[Service]\nBPFDelegateMaps=b\n", ["b"]),
+        ("BPFDelegateMaps=a\n", []),
+        ("[Service]\nbpfdelegatemaps=a\n", []),
+        ("[Service]\nBPFDelegateMaps=a\n[Serv\nBPFDelegateMaps=b\n", ["a"]),
+        ("[Service]\nBPFDelegateMaps=a\nX=\udcff\nBPFDelegateMaps=b\n", ["a"]),
+        ("\ufeff[Service]\nBPFDelegateMaps=a\n", ["a"]),
+    ],
+)
+def test_unit_file_reading(text: str, values: list[str]) -> None:
+    unit = read_unit([UnitFile("x.service", text)])
+    assert [a.value for a in unit.assignments()] == values
+
+
+def test_unit_file_reading_is_systemds(systemd_real: SystemdOracle) -> None:
+    texts = [
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n,BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n# c\n,BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[Serv\nBPFDelegateMaps=BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\nX=\udcff\nBPFDelegateMaps=any\n",
+        "[Service]\rBPFDelegateMaps=BPFMapTypeHash\rBPFDelegateCommands=any",
+        "[X-Y]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]\nBPFDelegateCommands=BPFProgLoad\n",
+    ]
+    for text, parsed in zip(texts, systemd_real.units([[text] for text in texts]), strict=True):
+        outcome = evaluate(read_unit([UnitFile("x.service", text)]).assignments(), load(262))
+        assert tuple(outcome.masks[kind] for kind in OptionKind) == parsed.masks, text
+
+
+def test_systemctl_cat_output() -> None:
+    text = (
+        "# /usr/lib/systemd/system/a.service\n[Service]\nBPFDelegateCommands=BPFProgLoad\n\n"
+        "# /etc/systemd/system/a.service.d/override.conf\n[Service]\n"
+        "# /not/a/header because no blank line precedes it\nBPFDelegateCommands=BPFMapCreate\n"
+    )
+    files = split_systemctl_cat(text)
+    assert [f.path for f in files] == [
+        "/usr/lib/systemd/system/a.service",
+        "/etc/systemd/system/a.service.d/override.conf",
+    ]
+    unit = read_unit(files)
+    assert [(a.path, a.line, a.value) for a in unit.assignments()] == [
+        ("/usr/lib/systemd/system/a.service", 2, "BPFProgLoad"),
+        ("/etc/systemd/system/a.service.d/override.conf", 3, "BPFMapCreate"),
+    ]
