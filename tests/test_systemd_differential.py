@@ -23,7 +23,7 @@ BATCH = 500
 _UNKNOWN = "Unknown BPF delegate option, ignoring: "
 
 
-def _word(rng: random.Random, kind: OptionKind, release: int) -> str:
+def _word(rng: random.Random, kind: OptionKind, release: str) -> str:
     names = load(release).names(kind)
     other = load(release).names(rng.choice(list(OptionKind)))
     roll = rng.random()
@@ -52,7 +52,7 @@ def _word(rng: random.Random, kind: OptionKind, release: int) -> str:
     return rng.choice(["bogus", "ANY", "Any", "BPFMapcreate", "é", "BPFMapCreate:BPFProgLoad"])
 
 
-def _value(rng: random.Random, kind: OptionKind, release: int) -> str:
+def _value(rng: random.Random, kind: OptionKind, release: str) -> str:
     roll = rng.random()
     if roll < 0.08:
         return ""
@@ -72,7 +72,7 @@ def _value(rng: random.Random, kind: OptionKind, release: int) -> str:
     return value
 
 
-def _line(rng: random.Random, release: int) -> str:
+def _line(rng: random.Random, release: str) -> str:
     roll = rng.random()
     if roll < 0.72:
         kind = rng.choice(list(OptionKind))
@@ -105,7 +105,7 @@ def _line(rng: random.Random, release: int) -> str:
     return ""
 
 
-def _file(rng: random.Random, release: int) -> str:
+def _file(rng: random.Random, release: str) -> str:
     lines = ["[Service]"] if rng.random() < 0.9 else []
     lines += [_line(rng, release) for _ in range(rng.randrange(1, 9))]
     end = rng.choice(["\n", "\n", "\n", "\r\n", "\r"])
@@ -113,12 +113,12 @@ def _file(rng: random.Random, release: int) -> str:
     return text + (end if rng.random() < 0.9 else "")
 
 
-def generate(seed: int, count: int, release: int) -> list[list[str]]:
+def generate(seed: int, count: int, release: str) -> list[list[str]]:
     rng = random.Random(seed)
     return [[_file(rng, release) for _ in range(rng.choice([1, 1, 2, 3]))] for _ in range(count)]
 
 
-def _ours(files: list[str], release: int) -> tuple[tuple[int, ...], list[str]]:
+def _ours(files: list[str], release: str) -> tuple[tuple[int, ...], list[str]]:
     names = ["x.service"] + [f"x.service.d/{n:02d}.conf" for n in range(1, len(files))]
     unit = read_unit([UnitFile(name, text) for name, text in zip(names, files, strict=True)])
     outcome = evaluate(unit.assignments(), load(release))

@@ -42,7 +42,7 @@ CASES: list[tuple[list[tuple[OptionKind, str]], tuple[int, int, int, int], list[
 
 
 def _ours(case: list[tuple[OptionKind, str]]) -> tuple[tuple[int, ...], list[str]]:
-    outcome = evaluate([Assignment(kind, value) for kind, value in case], load(262))
+    outcome = evaluate([Assignment(kind, value) for kind, value in case], load("262.1"))
     return tuple(outcome.masks[kind] for kind in OptionKind), [n.kind.value for n in outcome.notes]
 
 
@@ -71,12 +71,12 @@ def test_the_table_is_what_systemd_does(systemd_real: SystemdOracle) -> None:
         ("prog_load", "systemd spells command names in CamelCase", "write BPFProgLoad"),
         ("BPF_PROG_LOAD", "systemd spells command names in CamelCase", "write BPFProgLoad"),
         ("5", "systemd takes no numbers", "write BPFProgLoad"),
-        ("63", "bit 63 cannot be written for systemd 262", None),
-        ("BPFProgLod", "not a command name of systemd 262", "write BPFProgLoad"),
+        ("63", "bit 63 cannot be written for systemd 262.1", None),
+        ("BPFProgLod", "not a command name of systemd 262.1", "write BPFProgLoad"),
     ],
 )
 def test_dropped_word_says_why_and_what_to_write(value: str, message: str, fix: str | None) -> None:
-    outcome = evaluate([Assignment(C, f"BPFObjPin,{value}")], load(262))
+    outcome = evaluate([Assignment(C, f"BPFObjPin,{value}")], load("262.1"))
     (note,) = outcome.notes
     assert message in note.message
     assert note.fix == fix
@@ -84,14 +84,14 @@ def test_dropped_word_says_why_and_what_to_write(value: str, message: str, fix: 
 
 
 def test_a_name_of_a_later_release_says_so() -> None:
-    (note,) = evaluate([Assignment(M, "BPFMapTypeHash,BPFMapTypeRhash")], load(260)).notes
-    assert "BPFMapTypeRhash is known from systemd 262 on" in note.message
+    (note,) = evaluate([Assignment(M, "BPFMapTypeHash,BPFMapTypeRhash")], load("260")).notes
+    assert "BPFMapTypeRhash is known from systemd 262.1 on" in note.message
 
 
 def test_replaced_note_names_the_earlier_line() -> None:
     outcome = evaluate(
         [Assignment(C, "BPFProgLoad", "a.service", 3), Assignment(C, "BPFMapCreate", "b.conf", 2)],
-        load(262),
+        load("262.1"),
     )
     (note,) = outcome.notes
     assert note.assignment.path == "b.conf"
@@ -100,7 +100,7 @@ def test_replaced_note_names_the_earlier_line() -> None:
 
 @pytest.mark.parametrize("version", ["6.18.44", "7.2.13"])
 def test_netfilter_is_the_kernels_syscall(version: str) -> None:
-    said = shifted_bits(1 << 31 | 1 << 6, P, load(262), catalog(version))
+    said = shifted_bits(1 << 31 | 1 << 6, P, load("262.1"), catalog(version))
     assert said == [f"BPFProgTypeNetfilter sets bit 31, which kernel {version} reads as syscall"]
 
 
@@ -110,7 +110,7 @@ def test_units_with_dropins_in_order() -> None:
         UnitFile("a.service.d/10-x.conf", "[Service]\nBPFDelegateCommands=BPFMapCreate\n"),
     ]
     unit = read_unit(files)
-    outcome = evaluate(unit.assignments(), load(262))
+    outcome = evaluate(unit.assignments(), load("262.1"))
     assert outcome.masks[C] == 0x1
     assert [(a.path, a.line) for a in unit.assignments()] == [
         ("a.service", 3),
@@ -154,7 +154,7 @@ def test_unit_file_reading_is_systemds(systemd_real: SystemdOracle) -> None:
         "[X-Y]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]\nBPFDelegateCommands=BPFProgLoad\n",
     ]
     for text, parsed in zip(texts, systemd_real.units([[text] for text in texts]), strict=True):
-        outcome = evaluate(read_unit([UnitFile("x.service", text)]).assignments(), load(262))
+        outcome = evaluate(read_unit([UnitFile("x.service", text)]).assignments(), load("262.1"))
         assert tuple(outcome.masks[kind] for kind in OptionKind) == parsed.masks, text
 
 

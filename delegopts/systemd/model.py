@@ -14,7 +14,8 @@ systemd 258 and later read each assignment with ``bpf_delegate_from_string()``:
   whose words are all unknown sets 0, like an empty assignment.
 
 >>> from delegopts.systemd.tables import load
->>> outcome = evaluate([Assignment(OptionKind.CMDS, "BPFProgLoad,bogus,BPFMapCreate")], load(262))
+>>> line = Assignment(OptionKind.CMDS, "BPFProgLoad,bogus,BPFMapCreate")
+>>> outcome = evaluate([line], load("262.1"))
 >>> hex(outcome.masks[OptionKind.CMDS]), [note.kind.value for note in outcome.notes]
 ('0x21', ['dropped'])
 """
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 
 from delegopts.catalog import Catalog, OptionKind
 from delegopts.systemd.headers import camel_case
-from delegopts.systemd.tables import KNOWN, Release, load
+from delegopts.systemd.tables import Release, known, load
 
 __all__ = [
     "ALL_BITS",
@@ -196,8 +197,9 @@ def spell(word: str, kind: OptionKind, release: Release) -> tuple[str, str | Non
                 None,
             )
         return "systemd takes no numbers", name
-    for other in KNOWN:
-        if other > release.release and load(other).bit(kind, word) is not None:
+    later = known()[known().index(release.version) + 1 :] if release.version in known() else ()
+    for other in later:
+        if load(other).bit(kind, word) is not None:
             return f"{word} is known from systemd {other} on", None
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.7)
     return f"not a {noun} name of {release}", close[0] if close else None

@@ -1,16 +1,19 @@
-"""systemd's BPFDelegate*= name tables, one per release, as that release was built.
+"""systemd's BPFDelegate*= name tables, for each release, as that release was built.
 
-Each ``tables/NNN.json`` is written by ``tools/gen_systemd_tables.py``: from the ``bpf.h``
-systemd bundles at the release's commit, read by the rules of its build script
+The tables under ``tables/`` are written by ``tools/gen_systemd_tables.py``: from the
+``bpf.h`` systemd bundles at each release tag, read by the rules of its build script
 (:mod:`delegopts.systemd.headers`), or from the tables compiled into a real build.
+Point releases matter: 258.4 and 258.5 took newer headers, and with them new names.
 
->>> release = load(262)
+>>> release = load("262.1")
 >>> release.names(OptionKind.PROGS)[31]
 'BPFProgTypeNetfilter'
 >>> release.bit(OptionKind.CMDS, "BPFProgLoad")
 5
 >>> release.bit(OptionKind.CMDS, "BPFProgRun") is None
 True
+>>> [load(v).bit(OptionKind.MAPS, "BPFMapTypeInsnArray") for v in ("258.3", "258.4")]
+[None, 34]
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,16 +32,14 @@ from delegopts.errors import DelegoptsError
 
 __all__ = [
     "ENUM_OF",
-    "KNOWN",
     "Release",
     "UnknownRelease",
     "installed_release",
+    "known",
     "load",
     "select",
 ]
 
-#: The releases whose tables are shipped, oldest first.
-KNOWN = (258, 259, 260, 262)
 #: The suffix of systemd's table (``bpf_delegate_<suffix>_table``) for each option.
 ENUM_OF = {
     OptionKind.CMDS: "cmd",
@@ -52,6 +55,7 @@ _LIBRARY_DIRS = (
     "/lib/systemd",
 )
 _LIBRARY = re.compile(r"libsystemd-shared-(\d+)(?:[.~-][^/]*)?\.so$")
+_VERSION = re.compile(r"v?(\d+(?:\.\d+)?)(?:[.~-]\w*)*")
 
 
 class UnknownRelease(DelegoptsError, ValueError):
@@ -62,11 +66,26 @@ class UnknownRelease(DelegoptsError, ValueError):
         self.suggestion = suggestion
 
 
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@functools.cache
+def _index() -> dict[str, str]:
+    index: dict[str, str] = json.loads(read_text("delegopts.systemd", "tables/releases.json"))
+    return index
+
+
+def known() -> tuple[str, ...]:
+    """Every release whose tables are shipped, oldest first (``258``, ``258.1``...)."""
+    return tuple(sorted(_index(), key=_key))
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Release:
     """One systemd release's four tables: index = the bit systemd sets for the name."""
 
-    release: int
+    version: str
     source: str
     tables: dict[OptionKind, tuple[str, ...]]
     _bits: dict[OptionKind, dict[str, int]] = field(default_factory=dict, repr=False)
@@ -79,7 +98,11 @@ class Release:
             self._bits[kind] = bits
 
     def __str__(self) -> str:
-        return f"systemd {self.release}"
+        return f"systemd {self.version}"
+
+    @property
+    def major(self) -> int:
+        return _key(self.version)[0]
 
     def names(self, kind: OptionKind) -> tuple[str, ...]:
         return self.tables[kind]
@@ -94,52 +117,97 @@ class Release:
         return names[bit] if 0 <= bit < len(names) else None
 
 
+def _known_list() -> str:
+    majors: dict[int, list[str]] = {}
+    for version in known():
+        majors.setdefault(_key(version)[0], []).append(version)
+    return "known releases: " + ", ".join(
+        versions[0] if len(versions) == 1 else f"{versions[0]}-{versions[-1]}"
+        for versions in majors.values()
+    )
+
+
 @functools.cache
-def load(release: int) -> Release:
-    """The shipped tables of ``release``; :class:`UnknownRelease` when there are none."""
-    if release not in KNOWN:
+def load(version: str) -> Release:
+    """The shipped tables of ``version`` (``258.4``); :class:`UnknownRelease` if none."""
+    table = _index().get(version)
+    if table is None:
         raise UnknownRelease(
-            f"no BPFDelegate*= tables for systemd {release}",
-            suggestion="known releases: " + ", ".join(map(str, KNOWN)),
+            f"no BPFDelegate*= tables for systemd {version}", suggestion=_known_list()
         )
-    document = json.loads(read_text("delegopts.systemd", f"tables/{release}.json"))
+    document = json.loads(read_text("delegopts.systemd", f"tables/{table}.json"))
     tables = {kind: tuple(document["tables"][enum]) for kind, enum in ENUM_OF.items()}
-    return Release(int(document["release"]), str(document["source"]), tables)
+    return Release(version, str(document["source"]), tables)
 
 
-def installed_release(roots: tuple[str, ...] = _LIBRARY_DIRS) -> int | None:
-    """The release of the systemd installed here (its ``libsystemd-shared-NNN.so``), or None."""
+def installed_release(roots: tuple[str, ...] = _LIBRARY_DIRS) -> str | None:
+    """The version of the systemd installed here (``258.4``), or None.
+
+    ``systemctl --version`` names the full version in parentheses (``systemd 258
+    (258.4-1)``); where it cannot run, the private library's file name gives the release.
+    """
+    systemctl = shutil.which("systemctl")
+    if systemctl is not None:
+        try:
+            done = subprocess.run(
+                [systemctl, "--version"], capture_output=True, text=True, timeout=5, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            done = None
+        match = re.match(r"systemd (\d+)(?: \((\d+(?:\.\d+)?))?", done.stdout if done else "")
+        if match is not None:
+            return match[2] if match[2] and match[2].startswith(match[1]) else match[1]
     for root in roots:
         folder = Path(root)
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            match = _LIBRARY.match(path.name)
-            if match is not None:
-                return int(match[1])
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                found = _LIBRARY.match(path.name)
+                if found is not None:
+                    return found[1]
     return None
+
+
+def _point(version: str) -> int:
+    return (*_key(version), 0)[1]
+
+
+def _resolve(version: str) -> tuple[Release, str]:
+    """``version``'s tables, else those of the closest known point release of its major."""
+    if version in _index():
+        return load(version), ""
+    major = _key(version)[0]
+    same = [other for other in known() if _key(other)[0] == major]
+    if not same:
+        raise UnknownRelease(
+            f"no BPFDelegate*= tables for systemd {version}", suggestion=_known_list()
+        )
+    point = _point(version)
+    closest = min(same, key=lambda other: (abs(_point(other) - point), -_point(other)))
+    return load(closest), f"; tables of {closest}: none were read for {version} itself"
 
 
 def select(requested: str | None) -> tuple[Release, str]:
     """The tables for ``--systemd VERSION`` (None: the installed one, else the newest known),
     and a sentence saying which release was chosen and why."""
+    newest = known()[-1]
     if requested is not None:
-        match = re.fullmatch(r"v?(\d+)(?:\.\d+)*(?:~\w+)?", requested.strip())
+        match = _VERSION.fullmatch(requested.strip())
         if match is None:
             raise UnknownRelease(
                 f"--systemd {requested!r}: not a systemd version",
-                suggestion="give the release number, e.g. --systemd 262",
+                suggestion="give the release, e.g. --systemd 262.1 or --systemd 258",
             )
-        release = load(int(match[1]))
-        return release, f"systemd {release.release} (--systemd {requested})"
+        release, note = _resolve(match[1])
+        return release, f"systemd {match[1]} (--systemd {requested}{note})"
     installed = installed_release()
-    newest = load(KNOWN[-1])
     if installed is None:
-        return newest, f"systemd {newest.release} (newest known; no systemd found here)"
-    if installed in KNOWN:
-        return load(installed), f"systemd {installed} (installed here)"
-    if installed < KNOWN[0]:
+        return load(newest), f"systemd {newest} (newest known; no systemd found here)"
+    if _key(installed)[0] < _key(known()[0])[0]:
         why = f"the installed systemd {installed} has no BPFDelegate*= settings"
-    else:
+        return load(newest), f"systemd {newest} (newest known; {why})"
+    try:
+        release, note = _resolve(installed)
+    except UnknownRelease:
         why = f"no tables for the installed systemd {installed}"
-    return newest, f"systemd {newest.release} (newest known; {why})"
+        return load(newest), f"systemd {newest} (newest known; {why})"
+    return release, f"systemd {installed} (installed here{note})"
