@@ -26,9 +26,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from delegopts._resources import read_text
 from delegopts.catalog import OptionKind
 from delegopts.errors import DelegoptsError
+from delegopts.grammar.resources import read_text
 
 __all__ = [
     "ENUM_OF",

@@ -15,7 +15,7 @@ from delegopts.catalog import OptionKind
 from delegopts.systemd.headers import camel_case, read_header
 from delegopts.systemd.tables import ENUM_OF, UnknownRelease, known, load, select
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_tables_are_the_real_builds(systemd_real: SystemdOracle) -> None:
