@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from delegopts.catalog import Catalog, OptionKind
+from delegopts.catalog import Catalog, EnumCatalog, OptionKind
 from delegopts.systemd.headers import camel_case
 from delegopts.systemd.tables import Release, known, load
 
@@ -41,6 +41,7 @@ __all__ = [
     "Outcome",
     "Word",
     "evaluate",
+    "other_kernel_name",
     "read_value",
     "shifted_bits",
     "split_words",
@@ -282,23 +283,23 @@ def _word_notes(effect: Effect, release: Release) -> Iterable[Note]:
         )
 
 
+def other_kernel_name(enum: EnumCatalog, bit: int, word: str) -> str | None:
+    """The kernel's name for ``bit`` where systemd's ``word`` for it is not one of them."""
+    kernel = [name for name in enum.names if name.fits and name.bit == bit]
+    if not kernel or any(camel_case(name.declared) == word for name in kernel):
+        return None
+    return kernel[0].name
+
+
 def shifted_bits(mask: int, kind: OptionKind, release: Release, catalog: Catalog) -> list[str]:
     """For each bit of ``mask`` whose systemd name is another name in ``catalog``'s kernel:
     a sentence saying which kernel bit the setting really delegates."""
     said: list[str] = []
-    by_bit: dict[int, list[str]] = {}
-    for name in catalog[kind].names:
-        if name.fits:
-            by_bit.setdefault(name.value, []).append(name.declared)
+    if mask == ALL_BITS:
+        return said
     for bit in range(64):
-        if not mask >> bit & 1 or mask == ALL_BITS:
-            continue
-        spelled = release.name(kind, bit)
-        kernel = by_bit.get(bit)
-        if spelled is None or not kernel or spelled in {camel_case(n) for n in kernel}:
-            continue
-        said.append(
-            f"{spelled} sets bit {bit}, which kernel {catalog.label} reads as "
-            f"{kernel[0].removeprefix(kind.prefix).lower()}"
-        )
+        spelled = release.name(kind, bit) if mask >> bit & 1 else None
+        kernel = other_kernel_name(catalog[kind], bit, spelled) if spelled else None
+        if spelled and kernel:
+            said.append(f"{spelled} sets bit {bit}, which kernel {catalog.label} reads as {kernel}")
     return said
