@@ -35,9 +35,12 @@ __all__ = [
     "Setting",
     "Unit",
     "UnitFile",
+    "dropin_dirs",
+    "dropins",
     "read_unit",
     "split_systemctl_cat",
     "unit_files",
+    "units_in",
 ]
 
 #: The setting for each delegate option.
@@ -97,6 +100,8 @@ class Unit:
     files: tuple[UnitFile, ...]
     settings: tuple[Setting, ...]
     logged: tuple[Logged, ...] = field(default=())
+    #: Whether the unit's own file was read (else only drop-ins: settings may be missing).
+    complete: bool = True
 
     @property
     def section(self) -> str:
@@ -208,9 +213,12 @@ def read_file(unit_file: UnitFile, sections: tuple[str, ...]) -> tuple[list[Sett
     return reader.settings, reader.logged
 
 
-def read_unit(files: list[UnitFile], name: str | None = None) -> Unit:
-    """A unit from its main file and drop-ins, in the order given."""
-    name = name or (Path(files[0].path).name if files else "unit.service")
+def read_unit(files: list[UnitFile], name: str | None = None, *, complete: bool = True) -> Unit:
+    """A unit from its main file and drop-ins, in the order given (``complete``: the first
+    file is the unit's own)."""
+    if name is None:
+        first = Path(files[0].path) if files else Path("unit.service")
+        name = first.parent.name.removesuffix(".d") if not complete else first.name
     own = EXEC_SECTIONS.get(Path(name).suffix, "Service")
     sections = ("Unit", own, "Install")
     settings: list[Setting] = []
@@ -219,27 +227,77 @@ def read_unit(files: list[UnitFile], name: str | None = None) -> Unit:
         found, said = read_file(unit_file, sections)
         settings += found
         logged += said
-    return Unit(name, tuple(files), tuple(settings), tuple(logged))
+    return Unit(name, tuple(files), tuple(settings), tuple(logged), complete)
 
 
 def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "surrogateescape")
 
 
-def unit_files(path: Path) -> list[UnitFile]:
-    """``path`` and the ``*.conf`` drop-ins in ``path.d/`` beside it, in name order.
+def dropin_dirs(root: Path, name: str) -> list[Path]:
+    """systemd's drop-in folders of unit ``name`` under one search path, most specific first.
 
-    A drop-in folder alone (``foo.service.d``) gives its drop-ins: the unit's own file is
-    elsewhere (``/usr/lib/systemd/system``), and its settings are not seen.
+    ``name.d``, the template's (``foo@.service.d`` for ``foo@bar.service``), then each prefix
+    of the name cut at a dash (``a-b-.service.d``, ``a-.service.d``), then the type's
+    (``service.d``): a drop-in's file name in an earlier folder hides the same name later.
+
+    >>> [d.name for d in dropin_dirs(Path("/etc/systemd/system"), "a-b@x.service")]
+    ['a-b@x.service.d', 'a-b@.service.d', 'a-.service.d', 'service.d']
+    """
+    stem, _, suffix = name.rpartition(".")
+    folders = [root / f"{name}.d"]
+    if "@" in stem and not stem.endswith("@"):
+        folders.append(root / f"{stem.split('@')[0]}@.{suffix}.d")
+    parts = stem.split("@")[0].split("-")
+    for cut in range(len(parts) - 1, 0, -1):
+        folders.append(root / ("-".join(parts[:cut]) + f"-.{suffix}.d"))
+    folders.append(root / f"{suffix}.d")
+    return folders
+
+
+def dropins(folders: list[Path]) -> list[Path]:
+    """The ``*.conf`` files of ``folders`` in systemd's order: by file name, the first
+    folder's file winning where two have the same name."""
+    chosen: dict[str, Path] = {}
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.glob("*.conf"):
+                if path.is_file():
+                    chosen.setdefault(path.name, path)
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def unit_files(path: Path) -> tuple[list[UnitFile], bool]:
+    """``path`` and its drop-ins beside it, and whether the unit's own file is among them.
+
+    A drop-in folder alone (``foo.service.d``) gives its drop-ins only: the unit's own
+    file is elsewhere (``/usr/lib/systemd/system``), and its settings are not seen.
     """
     if path.name.endswith(".d") and path.is_dir():
-        main: list[UnitFile] = []
-        folder = path
-    else:
-        main = [UnitFile(str(path), _read(path))]
-        folder = path.with_name(path.name + ".d")
-    dropins = sorted(folder.glob("*.conf"), key=lambda p: p.name) if folder.is_dir() else []
-    return main + [UnitFile(str(p), _read(p)) for p in dropins if p.is_file()]
+        return [UnitFile(str(p), _read(p)) for p in dropins([path])], False
+    found = dropins(dropin_dirs(path.parent, path.name))
+    return [UnitFile(str(path), _read(path))] + [UnitFile(str(p), _read(p)) for p in found], True
+
+
+def units_in(root: Path) -> list[tuple[str, list[UnitFile], bool]]:
+    """Every unit with an execution environment under a search path (``/etc/systemd/system``):
+    name, files in systemd's order, and whether its own file is there (else drop-ins only)."""
+    names: set[str] = set()
+    for entry in root.iterdir():
+        name = entry.name.removesuffix(".d")
+        stem = Path(name).stem
+        # Prefix (``app-.service.d``) and template (``foo@.service``) folders are no units.
+        if Path(name).suffix in EXEC_SECTIONS and stem and not stem.endswith(("-", "@")):
+            names.add(name)
+    units: list[tuple[str, list[UnitFile], bool]] = []
+    for name in sorted(names):
+        main = root / name
+        if main.is_file():
+            units.append((name, *unit_files(main)))
+        else:
+            found = dropins(dropin_dirs(root, name))
+            units.append((name, [UnitFile(str(p), _read(p)) for p in found], False))
+    return units
 
 
 _CAT_HEADER = re.compile(r"# (/\S+)")

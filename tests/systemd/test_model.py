@@ -3,6 +3,8 @@ that is also checked against systemd's own parser where Debian's build can be ha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from kernels import catalog
 from systemd_oracle import SystemdOracle
@@ -10,7 +12,14 @@ from systemd_oracle import SystemdOracle
 from delegopts.catalog import OptionKind
 from delegopts.systemd.model import ALL_BITS, Assignment, evaluate, shifted_bits
 from delegopts.systemd.tables import load
-from delegopts.systemd.units import SETTINGS, UnitFile, read_unit, split_systemctl_cat
+from delegopts.systemd.units import (
+    SETTINGS,
+    UnitFile,
+    read_unit,
+    split_systemctl_cat,
+    unit_files,
+    units_in,
+)
 
 C, M, P, A = OptionKind.CMDS, OptionKind.MAPS, OptionKind.PROGS, OptionKind.ATTACHS
 
@@ -174,3 +183,40 @@ def test_systemctl_cat_output() -> None:
         ("/usr/lib/systemd/system/a.service", 2, "BPFProgLoad"),
         ("/etc/systemd/system/a.service.d/override.conf", 3, "BPFMapCreate"),
     ]
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_dropins_beside_a_unit_in_systemds_order(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "app-web.service": "[Service]\nBPFDelegateCommands=BPFProgLoad\n",
+            "app-web.service.d/20-b.conf": "[Service]\nBPFDelegateMaps=any\n",
+            "app-web.service.d/10-a.conf": "[Service]\nBPFDelegateCommands=BPFMapCreate\n",
+            "app-.service.d/10-a.conf": "[Service]\nBPFDelegateCommands=any\n",  # hidden
+            "app-.service.d/15-p.conf": "[Service]\nBPFDelegatePrograms=BPFProgTypeXdp\n",
+            "service.d/05-all.conf": "[Service]\nPrivateBPF=yes\n",
+            "other.service.d/x.conf": "[Service]\nBPFDelegateCommands=any\n",
+        },
+    )
+    files, complete = unit_files(tmp_path / "app-web.service")
+    assert complete
+    assert [Path(f.path).relative_to(tmp_path).as_posix() for f in files] == [
+        "app-web.service",
+        "service.d/05-all.conf",
+        "app-web.service.d/10-a.conf",
+        "app-.service.d/15-p.conf",
+        "app-web.service.d/20-b.conf",
+    ]
+    units = units_in(tmp_path)
+    assert [(name, complete) for name, _, complete in units] == [
+        ("app-web.service", True),
+        ("other.service", False),
+    ]
+    other = read_unit(units[1][1], units[1][0], complete=False)
+    assert other.name == "other.service" and not other.complete
