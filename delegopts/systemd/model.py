@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from delegopts.catalog import Catalog, EnumCatalog, OptionKind
+from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
 from delegopts.systemd.headers import camel_case
 from delegopts.systemd.tables import Release, known, load
 
@@ -171,33 +171,56 @@ def _prefix(kind: OptionKind) -> str:
     return {OptionKind.MAPS: "bpfmaptype", OptionKind.PROGS: "bpfprogtype"}.get(kind, "bpf")
 
 
-def spell(word: str, kind: OptionKind, release: Release) -> tuple[str, str | None]:
-    """Why systemd does not know ``word``, and the word it would take instead (if any)."""
+def _for_bit(bit: int, kind: OptionKind, release: Release, why: str) -> tuple[str, str | None]:
+    name = release.name(kind, bit) if 0 <= bit < 64 else None
+    if name is None:
+        return f"{why}, and bit {bit} cannot be written for {release}", None
+    return f"{why}; {release} writes bit {bit} as {name}", name
+
+
+def _kernel_name(word: str, enum: EnumCatalog) -> Name | None:
+    """The kernel name ``word`` stands for: ``prog_load``, ``BPF_PROG_LOAD``, ``BPFProgLoad``."""
+    found = enum.lookup(word)  # the kernel's own spelling, any case
+    if found is None:
+        wanted = _loose(word)
+        found = next((n for n in enum.names if _loose(n.declared) == wanted), None)
+    return found if found is not None and found.fits else None
+
+
+def spell(
+    word: str, kind: OptionKind, release: Release, enum: EnumCatalog | None = None
+) -> tuple[str, str | None]:
+    """Why systemd does not know ``word``, and the word it would take instead (if any).
+
+    With the kernel's names (``enum``), a kernel name is mapped through its bit: systemd's
+    word for a bit is the name at that index of its table, which is not always the
+    kernel's name for it (``netfilter`` is bit 32, and no word sets it).
+    """
     names = release.names(kind)
     noun = kind.noun
     if word == "any":
         return "'any' counts only as the whole value", "any"
-    if word.strip(" \t") != word and release.bit(kind, word.strip(" \t")) is not None:
-        return "systemd keeps the blanks around a word", word.strip(" \t")
-    loose = {_loose(name): name for name in names}
-    key = _loose(word)
-    for candidate in (key, _prefix(kind) + key):
-        if candidate in loose:
-            if word.lower() == loose[candidate].lower():
-                return "systemd matches names case-sensitively", loose[candidate]
-            return f"systemd spells {noun} names in CamelCase", loose[candidate]
+    stripped = word.strip(" \t")
+    if stripped != word and release.bit(kind, stripped) is not None:
+        return "systemd keeps the blanks around a word", stripped
+    folded = {name.lower(): name for name in names}
+    if word.lower() in folded:
+        return "systemd matches names case-sensitively", folded[word.lower()]
+    kernel = _kernel_name(word, enum) if enum is not None else None
+    if kernel is not None:
+        why = f"{word!r} is the kernel's {kernel.name} (bit {kernel.bit}), not a word of {release}"
+        return _for_bit(kernel.bit, kind, release, why)
+    if enum is None:
+        loose = {_loose(name): name for name in names}
+        for candidate in (_loose(word), _prefix(kind) + _loose(word)):
+            if candidate in loose:
+                return f"systemd spells {noun} names in CamelCase", loose[candidate]
     try:
         number = int(word, 0)
     except ValueError:
         number = None
     if number is not None:
-        name = release.name(kind, number) if 0 <= number < 64 else None
-        if name is None:
-            return (
-                f"systemd takes no numbers, and bit {number} cannot be written for {release}",
-                None,
-            )
-        return "systemd takes no numbers", name
+        return _for_bit(number, kind, release, "systemd takes no numbers")
     later = known()[known().index(release.version) + 1 :] if release.version in known() else ()
     for other in later:
         if load(other).bit(kind, word) is not None:
@@ -206,8 +229,11 @@ def spell(word: str, kind: OptionKind, release: Release) -> tuple[str, str | Non
     return f"not a {noun} name of {release}", close[0] if close else None
 
 
-def evaluate(assignments: Iterable[Assignment], release: Release) -> Outcome:
-    """Apply ``assignments`` in order as ``release`` does."""
+def evaluate(
+    assignments: Iterable[Assignment], release: Release, catalog: Catalog | None = None
+) -> Outcome:
+    """Apply ``assignments`` in order as ``release`` does (``catalog``: the kernel's names,
+    for what the notes suggest)."""
     masks = dict.fromkeys(OptionKind, 0)
     final: dict[OptionKind, Effect] = {}
     effects: list[Effect] = []
@@ -217,7 +243,7 @@ def evaluate(assignments: Iterable[Assignment], release: Release) -> Outcome:
         words, mask = read_value(assignment.value, kind, release)
         effect = Effect(assignment, words, mask)
         effects.append(effect)
-        notes.extend(_word_notes(effect, release))
+        notes.extend(_word_notes(effect, release, catalog[kind] if catalog else None))
         if mask is None:
             notes.append(
                 Note(
@@ -264,12 +290,12 @@ def _bits(mask: int) -> str:
     return "all bits" if mask == ALL_BITS else f"bits {mask:#x}"
 
 
-def _word_notes(effect: Effect, release: Release) -> Iterable[Note]:
+def _word_notes(effect: Effect, release: Release, enum: EnumCatalog | None) -> Iterable[Note]:
     kind, assignment = effect.assignment.kind, effect.assignment
     for word in effect.words:
         if word.bit is not None or assignment.value == "any":
             continue
-        why, better = spell(word.text, kind, release)
+        why, better = spell(word.text, kind, release, enum)
         in_list = word.text == "any"
         yield Note(
             NoteKind.ANY_IN_LIST if in_list else NoteKind.DROPPED,

@@ -69,7 +69,7 @@ class UnitFile:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One ``Key=value`` line of a section systemd reads for this unit."""
+    """One ``Key=value`` line, with the section it is in (``""``: before any section)."""
 
     section: str
     key: str
@@ -79,6 +79,10 @@ class Setting:
     text: str  # the logical line: continuations joined, their backslashes made blanks
     column: int  # where the value starts in ``text``
     key_column: int
+    #: False where systemd skips the line: outside a section, or in one it does not read.
+    read: bool = True
+    #: The comment lines right above it (where ``# delegopts: ignore=`` is written).
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +116,12 @@ class Unit:
         return [
             Assignment(_KIND_OF[s.key], s.value, s.path, s.line, s.text, s.column)
             for s in self.settings
-            if s.section == self.section and s.key in _KIND_OF
+            if s.read and s.section == self.section and s.key in _KIND_OF
         ]
 
     def last(self, key: str) -> Setting | None:
         """The assignment of ``key`` in the unit's own section that systemd keeps."""
-        found = [s for s in self.settings if s.section == self.section and s.key == key]
+        found = [s for s in self.settings if s.read and s.section == self.section and s.key == key]
         return found[-1] if found else None
 
 
@@ -141,6 +145,8 @@ class _Reader:
         self.sections = sections
         self.section: str | None = None
         self.ignored = False  # in an unknown section: assignments are dropped silently
+        self.header = ""  # the section's name, read or not
+        self.comments: list[str] = []
         self.settings: list[Setting] = []
         self.logged: list[Logged] = []
 
@@ -152,6 +158,7 @@ class _Reader:
             number += 1
             first = raw.lstrip(_WHITESPACE)
             if first and first[0] in "#;":
+                self.comments.append(raw)
                 continue
             line = raw
             if not bom_seen and raw.startswith(_BOM):
@@ -163,6 +170,8 @@ class _Reader:
             continuation = None
             if not self.line(logical, number):
                 return
+            if logical.strip(_WHITESPACE):
+                self.comments = []
         if continuation is not None:
             self.line(continuation, number + 1)
 
@@ -184,24 +193,38 @@ class _Reader:
                 return self._log(number, logical, message, stops=True)
             known = name in self.sections
             self.section, self.ignored = (name if known else None), not known
+            self.header = name
             if not known and not name.startswith("X-"):
                 return self._log(number, logical, f"unknown section [{name}] ignored")
             return True
-        if self.section is None:
-            if not self.ignored:
-                return self._log(number, logical, "assignment outside of a section")
-            return True
+        read = self.section is not None
+        if not read and not self.ignored:
+            self._log(number, logical, "assignment outside of a section")
         lead = len(logical) - len(logical.lstrip(_WHITESPACE))
         equals = stripped.find("=")
         if equals <= 0:
-            why = "missing '='" if equals < 0 else "missing key name before '='"
-            return self._log(number, logical, f"{why}: line ignored")
+            if read:
+                why = "missing '='" if equals < 0 else "missing key name before '='"
+                self._log(number, logical, f"{why}: line ignored")
+            return True
         key = stripped[:equals].strip(_WHITESPACE)
         rest = stripped[equals + 1 :]
         value = rest.strip(_WHITESPACE)
         column = lead + equals + 1 + (len(rest) - len(rest.lstrip(_WHITESPACE)))
+        section = self.section if self.section is not None else self.header
         self.settings.append(
-            Setting(self.section, key, value, self.path, number, logical, column, lead)
+            Setting(
+                section,
+                key,
+                value,
+                self.path,
+                number,
+                logical,
+                column,
+                lead,
+                read,
+                tuple(self.comments),
+            )
         )
         return True
 

@@ -220,3 +220,28 @@ def test_dropins_beside_a_unit_in_systemds_order(tmp_path: Path) -> None:
     ]
     other = read_unit(units[1][1], units[1][0], complete=False)
     assert other.name == "other.service" and not other.complete
+
+
+@pytest.mark.parametrize(
+    ("kind", "word", "message", "fix"),
+    [
+        (P, "syscall", "'syscall' is the kernel's syscall (bit 31), not a word of systemd "
+         "262.1; systemd 262.1 writes bit 31 as BPFProgTypeNetfilter", "BPFProgTypeNetfilter"),
+        (P, "BPFProgTypeSyscall", "'BPFProgTypeSyscall' is the kernel's syscall (bit 31), not "
+         "a word of systemd 262.1; systemd 262.1 writes bit 31 as BPFProgTypeNetfilter",
+         "BPFProgTypeNetfilter"),
+        (P, "netfilter", "'netfilter' is the kernel's netfilter (bit 32), not a word of systemd "
+         "262.1, and bit 32 cannot be written for systemd 262.1", None),
+        (C, "prog_load", "'prog_load' is the kernel's prog_load (bit 5), not a word of systemd "
+         "262.1; systemd 262.1 writes bit 5 as BPFProgLoad", "BPFProgLoad"),
+        (C, "BPFProgRun", "'BPFProgRun' is the kernel's prog_run (bit 10), not a word of "
+         "systemd 262.1; systemd 262.1 writes bit 10 as BPFProgTestRun", "BPFProgTestRun"),
+    ],
+)  # fmt: skip
+def test_kernel_names_are_spelled_through_their_bit(
+    kind: OptionKind, word: str, message: str, fix: str | None
+) -> None:
+    outcome = evaluate([Assignment(kind, f"{word},x")], load("262.1"), catalog("7.2.13"))
+    note = outcome.notes[0]
+    assert note.message == f"systemd 262.1 drops {word!r}: {message}"
+    assert note.fix == (f"write {fix}" if fix else None)
