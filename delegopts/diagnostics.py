@@ -93,6 +93,12 @@ class Code(enum.Enum):
     SYSTEMD_NAME = "F201"
     SYSTEMD_NO_PRIVATE_BPF = "F202"
     SYSTEMD_NO_PRIVATE_USERS = "F203"
+    SYSTEMD_ANY_IN_LIST = "F204"
+    SYSTEMD_REPLACED = "F205"
+    SYSTEMD_RESET = "F206"
+    SYSTEMD_SHIFTED = "F207"
+    SYSTEMD_IGNORED = "F208"
+    SYSTEMD_NOT_READ = "F209"
     COMMAND_QUOTES = "F301"
     NOT_MOUNT = "F302"
     OPTION_VALUE = "F303"
@@ -277,7 +283,11 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         _I,
         "an input that holds no bpffs option string at all: nothing in it is checked",
     ),
-    Code.SYSTEMD_NAME: ("systemd-name", _E, "a BPFDelegate*= name systemd does not know"),
+    Code.SYSTEMD_NAME: (
+        "systemd-name",
+        _W,
+        "a BPFDelegate*= word the systemd release does not know: it drops it, keeps the rest",
+    ),
     Code.SYSTEMD_NO_PRIVATE_BPF: (
         "systemd-no-private-bpf",
         _W,
@@ -287,6 +297,38 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         "systemd-no-private-users",
         _W,
         "BPFDelegate*= without PrivateUsers=",
+    ),
+    Code.SYSTEMD_ANY_IN_LIST: (
+        "systemd-any-in-list",
+        _W,
+        "'any' beside other words: systemd takes it only as the whole value, and drops it",
+    ),
+    Code.SYSTEMD_REPLACED: (
+        "systemd-replaced",
+        _W,
+        "a later BPFDelegate*= assignment replaces an earlier one (drop-ins too): they do not "
+        "add up",
+    ),
+    Code.SYSTEMD_RESET: (
+        "systemd-reset",
+        _W,
+        "a BPFDelegate*= value with no word systemd knows sets the setting to 0",
+    ),
+    Code.SYSTEMD_SHIFTED: (
+        "systemd-shifted",
+        _W,
+        "a systemd name whose bit the kernel calls by another name (BPFProgTypeNetfilter is "
+        "the kernel's syscall)",
+    ),
+    Code.SYSTEMD_IGNORED: (
+        "systemd-ignored",
+        _W,
+        "a BPFDelegate*= value ending in a backslash: systemd ignores the assignment",
+    ),
+    Code.SYSTEMD_NOT_READ: (
+        "systemd-not-read",
+        _W,
+        "a BPFDelegate*= line systemd does not read: wrong section, or the key's case",
     ),
     Code.COMMAND_QUOTES: ("command-quotes", _E, "a command line that cannot be split into words"),
     Code.NOT_MOUNT: ("not-mount", _E, "a command line that is not a mount command"),

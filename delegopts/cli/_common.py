@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from delegopts.btf import BTF
     from delegopts.catalog import Catalog
     from delegopts.policy import Policy
+    from delegopts.systemd.tables import Release
 
 __all__ = [
     "IO",
@@ -191,6 +192,26 @@ def kernel_btf_for(args: argparse.Namespace) -> BTF | None:
     elif not args.kernel and os.path.exists(RUNNING_KERNEL_BTF):
         source = RUNNING_KERNEL_BTF
     return None if source is None else load_btf(source)[0]
+
+
+def add_systemd(parser: argparse.ArgumentParser) -> None:
+    """The option that chooses the systemd release units are read as."""
+    parser.add_argument(
+        "--systemd",
+        metavar="VERSION",
+        help="read units and BPFDelegate*= settings as this systemd release does (258 to "
+        "261.2, 262.1; point releases differ): default the installed systemd, else the newest",
+    )
+
+
+def systemd_release(args: argparse.Namespace) -> tuple[Release, str]:
+    """The systemd release ``--systemd`` names (or the default), and why it was chosen."""
+    from delegopts.systemd.tables import UnknownRelease, select
+
+    try:
+        return select(args.systemd)
+    except UnknownRelease as error:
+        raise UsageError(f"delegopts: {error}") from error
 
 
 def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:

@@ -11,11 +11,13 @@ from delegopts.cli._common import (
     ExitStatus,
     UsageError,
     add_lint_options,
+    add_systemd,
     add_target,
     catalog_for,
     kernel_btf_for,
     open_input,
     policy_of,
+    systemd_release,
 )
 from delegopts.cli.check_output import REPORT_FORMATS, open_report
 from delegopts.display import printable
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from delegopts.diagnostics import Code, Diagnostic
     from delegopts.formats import Format, Found, Scan
     from delegopts.formats.findings import Checked
+    from delegopts.systemd.tables import Release
 
     #: One line's (or one whole file's) format findings and option strings.
     Batch = list[Found | Diagnostic]
@@ -42,6 +45,9 @@ examples:
   $ delegopts check --unit my.service --for /usr/lib/myapp/   # what the app's BPF needs
   $ incus config show c1 --expanded | delegopts check -
   $ delegopts check incus-list.json lxd-profile.yaml mount-output.txt
+  $ delegopts check --systemd 258.4 --unit /etc/systemd/system/app.service  # + app.service.d/
+  $ delegopts check --unit /etc/systemd/system          # every unit there, with its drop-ins
+  $ systemctl cat app.service | delegopts check --unit -
 
 A file's format is read from its content (an Incus or LXD configuration in any shape:
 config show, list or query output, config set commands, key=value lines; mountinfo,
@@ -82,7 +88,12 @@ def register(commands: Any) -> None:
     )
     for flag, what in (
         ("--fstab", "an fstab(5) file"),
-        ("--unit", "a systemd unit (.mount, or a service with BPFDelegate*= settings)"),
+        (
+            "--unit",
+            "a systemd unit (.mount, or a service with BPFDelegate*= settings) with the "
+            "drop-ins beside it (UNIT.d/*.conf...), a folder of units such as "
+            "/etc/systemd/system, or '-' for 'systemctl cat' output",
+        ),
         ("--mountinfo", "/proc/self/mountinfo, /proc/mounts, mount(8) or findmnt output"),
         ("--incus", "Incus security.bpffs.* settings: config show, list, query, config set..."),
         ("--lxd", "LXD security.delegate_bpf* settings: config show, profile show, config set"),
@@ -104,6 +115,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
+    add_systemd(parser)
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -115,6 +127,12 @@ def _is_command(inputs: list[str]) -> bool:
 
 #: Endings of the files ``check`` reads by name.
 _FILE_ENDINGS = (".mount", ".service", ".socket", ".swap", ".conf", ".yaml", ".yml", ".json")
+
+
+def _names_a_unit(text: str) -> bool:
+    from delegopts.formats import guess_format
+
+    return _names_a_file(text) and guess_format(text) == "unit"
 
 
 def _names_a_file(text: str) -> bool:
@@ -131,7 +149,9 @@ def _names_a_file(text: str) -> bool:
     return os.path.lexists(text) or "/" in text or text.endswith(_FILE_ENDINGS)
 
 
-def _batches(args: argparse.Namespace, catalog: Catalog, io: IO) -> Iterator[Batch]:
+def _batches(
+    args: argparse.Namespace, catalog: Catalog, io: IO, release_of: Callable[[], Release]
+) -> Iterator[Batch]:
     """The inputs' option strings and format findings, a batch at a time, in input order.
 
     Files are opened (and their format told) before anything is read, so a missing file
@@ -153,6 +173,10 @@ def _batches(args: argparse.Namespace, catalog: Catalog, io: IO) -> Iterator[Bat
     plans: list[Callable[[], Iterable[Batch]]] = []
 
     def read(kind: Format | None, name: str) -> None:
+        if kind == "unit":  # a unit brings its drop-ins; a folder, its units
+            _must_exist(name, io)
+            plans.append(lambda: _unit_batches(name, catalog, release_of(), io))
+            return
         stream = open_input(name, io)  # a missing or unreadable file: exit status 3
         if stream is not io.inp:
             opened.append(stream)
@@ -212,6 +236,50 @@ def _run_plans(plans: list[Callable[[], Iterable[Batch]]], opened: list[TextIO])
             stream.close()
 
 
+def _must_exist(name: str, io: IO) -> None:
+    """Refuse a unit path that is missing, before anything is printed (exit status 3)."""
+    import os
+
+    if name != "-" and not os.path.isdir(name):
+        open_input(name, io).close()
+
+
+def _unit_batches(name: str, catalog: Catalog, release: Release, io: IO) -> Iterator[Batch]:
+    """A unit with its drop-ins, every unit of a folder, or ``systemctl cat`` on stdin."""
+    from pathlib import Path
+
+    from delegopts.errors import InputError
+    from delegopts.formats.systemd import scan_unit_files
+    from delegopts.systemd.units import UnitFile, split_systemctl_cat, unit_files, units_in
+
+    if name == "-":
+        text = io.inp.read()
+        files = split_systemctl_cat(text) or [UnitFile("<stdin>", text)]
+        yield _whole(scan_unit_files(files, catalog, release))
+        return
+    path = Path(name)
+    try:
+        if path.is_dir() and not path.name.endswith(".d"):
+            for unit, files, complete in units_in(path):
+                yield _whole(scan_unit_files(files, catalog, release, name=unit,
+                                             complete=complete))  # fmt: skip
+            return
+        if path.suffix == ".conf" and path.parent.name.endswith(".d"):
+            unit = path.parent.name.removesuffix(".d")
+            files, complete = (
+                [UnitFile(name, path.read_bytes().decode("utf-8", "surrogateescape"))],
+                False,
+            )
+        else:
+            files, complete = unit_files(path)
+    except OSError as error:
+        raise InputError(
+            name, f"cannot read: {error.strerror or error}", errno=error.errno
+        ) from error
+    yield _whole(scan_unit_files(files, catalog, release, name=None if complete else unit,
+                                 complete=complete))  # fmt: skip
+
+
 def _whole(scanned: Scan) -> Batch:
     return [*scanned.findings, *scanned.found]
 
@@ -266,7 +334,21 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     policy = policy_of(args)
     catalog = catalog_for(args, io)
-    batches = _batches(args, catalog, io)  # opens the files: may stop here, printing nothing
+    # A bad --systemd stops the command before anything is read; which release it is is
+    # said when the first unit is read (after every file was opened).
+    units = bool(args.unit) or any(_names_a_unit(name) for name in args.inputs)
+    chosen = systemd_release(args) if units else None
+    said: list[bool] = []
+    text = not (args.json or args.jsonl) and args.format == "text"
+
+    def release_of() -> Release:
+        release, why = chosen if chosen is not None else systemd_release(args)
+        if text and not said:  # JSON says it in each input's 'what'
+            io.err.write(f"units read as {why}\n")
+            said.append(True)
+        return release
+
+    batches = _batches(args, catalog, io, release_of)  # opens the files: may stop here
     # The objects are read before anything is printed, too.
     objects = _ForObjects(args, catalog, policy.ignore) if args.for_paths else None
     report = open_report(

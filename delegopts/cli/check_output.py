@@ -54,11 +54,16 @@ class _TextReport(_Report):
     def add(self, findings: list[Diagnostic], results: list[Checked]) -> None:
         from delegopts.diagnostics import Diagnostic
 
-        events: list[tuple[tuple[int, int, int], Diagnostic | Checked]] = []
-        for finding in [*findings, *(f for r in results for f in r.findings)]:
-            events.append(((finding.line, 0, finding.column), finding))
+        # A unit's batch spans its drop-ins: order by file (the unit's own first), then line.
+        linted = [f for r in results for f in r.findings]
+        files: dict[str, int] = {}
+        for path in [r.found.path for r in results] + [f.path for f in [*findings, *linted]]:
+            files.setdefault(path, len(files))
+        events: list[tuple[tuple[int, int, int, int], Diagnostic | Checked]] = []
+        for finding in [*findings, *linted]:
+            events.append(((files[finding.path], finding.line, 0, finding.column), finding))
         for result in results:
-            events.append(((result.found.line, 1, 0), result))
+            events.append(((files[result.found.path], result.found.line, 1, 0), result))
         for _, event in sorted(events, key=lambda item: item[0]):
             if isinstance(event, Diagnostic):
                 self.io.err.write(event.render() + "\n")

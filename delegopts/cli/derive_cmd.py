@@ -8,10 +8,12 @@ from typing import Any
 from delegopts.cli._common import (
     IO,
     ExitStatus,
+    add_systemd,
     add_target,
     catalog_for,
     dump_json,
     kernel_btf_for,
+    systemd_release,
 )
 
 _EXAMPLES = """\
@@ -63,6 +65,7 @@ def register(commands: Any) -> None:
         "--with-optional-probes", action="store_true",
         help="also delegate what libbpf's optional feature probes use",
     )  # fmt: skip
+    add_systemd(parser)
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -90,13 +93,24 @@ def run(args: argparse.Namespace, io: IO) -> int:
     elif to == "lxd":
         text = canonical(answer, catalog, optional_probes=optional)
         io.out.write("".join(f"{line}\n" for line in to_lxd(text)))
-    elif to in ("systemd", "incus"):
+    elif to == "systemd":
+        from delegopts.semantics import parse
+        from delegopts.systemd.write import to_settings
+
+        options = parse(canonical(answer, catalog, optional_probes=optional), catalog)
+        release = systemd_release(args)[0]
+        written = to_settings(options, release)
+        io.out.write("".join(f"{line}\n" for line in written.lines))
+        for item in written.lost:
+            io.err.write(f"warning: {release} cannot express {item}\n")
+        for item in written.notes:
+            io.err.write(f"note: {item}\n")
+    elif to == "incus":
         from delegopts.formats.incus import to_incus
-        from delegopts.formats.systemd import to_systemd
         from delegopts.semantics import parse
 
         options = parse(canonical(answer, catalog, optional_probes=optional), catalog)
-        lines, lost = (to_systemd if to == "systemd" else to_incus)(options)
+        lines, lost = to_incus(options)
         io.out.write("".join(f"{line}\n" for line in lines))
         for item in lost:
             io.err.write(f"warning: {to} cannot express {item}\n")

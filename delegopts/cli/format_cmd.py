@@ -11,10 +11,12 @@ from delegopts.cli._common import (
     JSON_SCHEMA,
     ExitStatus,
     UsageError,
+    add_systemd,
     add_target,
     catalog_for,
     open_input,
     read_text,
+    systemd_release,
 )
 from delegopts.errors import OptionError
 
@@ -44,7 +46,7 @@ examples:
   delegate_cmds=0x21
 
 --to: kernel (what /proc/mounts shows), hex (masks as numbers), json (every mask),
-systemd (PrivateBPF=/BPFDelegate*= settings, v258+), incus (security.bpffs.delegate_* keys),
+systemd (PrivateBPF=/BPFDelegate*= settings the --systemd VERSION reads back), incus (security.bpffs.delegate_* keys),
 lxd (security.delegate_bpf* keys).
 --from: kernel (also hex), json (what --to json prints), systemd, incus or lxd (one input is
 one setting a line, or a file: for incus and lxd any shape check reads, one option string
@@ -74,6 +76,7 @@ def register(commands: Any) -> None:
         default="kernel",
         help="the input form (systemd/incus/lxd: all inputs are one setting each)",
     )
+    add_systemd(parser)
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -91,7 +94,7 @@ def _hex(options: Options) -> str:
     return ",".join(pieces)
 
 
-def _convert(options: Options, to: str, io: IO, where: str) -> str:
+def _convert(options: Options, to: str, io: IO, where: str, args: argparse.Namespace) -> str:
     """``options`` in the form ``to``; what that form cannot say goes to stderr."""
     if to == "hex":
         return _hex(options)
@@ -99,13 +102,21 @@ def _convert(options: Options, to: str, io: IO, where: str) -> str:
         import json
 
         return json.dumps({"schema": JSON_SCHEMA, **options.to_json()}, sort_keys=True)
-    if to in ("systemd", "incus", "lxd"):
+    if to == "systemd":
+        from delegopts.systemd.write import to_settings
+
+        release = systemd_release(args)[0]
+        written = to_settings(options, release)
+        for item in written.lost:
+            io.err.write(f"{where}warning: {release} cannot express {item}\n")
+        for item in written.notes:
+            io.err.write(f"{where}note: {item}\n")
+        return "\n".join(written.lines)
+    if to in ("incus", "lxd"):
         from delegopts.formats.incus import to_incus
         from delegopts.formats.lxd import to_lxd
-        from delegopts.formats.systemd import to_systemd
 
-        writer = {"systemd": to_systemd, "incus": to_incus, "lxd": to_lxd}[to]
-        lines, lost = writer(options)
+        lines, lost = (to_incus if to == "incus" else to_lxd)(options)
         for item in lost:
             io.err.write(f"{where}warning: {to} cannot express {item}\n")
         return "\n".join(lines)
@@ -162,7 +173,8 @@ def _from_settings(
     """systemd, Incus or LXD settings (arguments, or a file) as kernel option strings."""
     from delegopts.formats.incus import scan_incus
     from delegopts.formats.lxd import scan_lxd
-    from delegopts.formats.systemd import scan_unit
+    from delegopts.formats.systemd import scan_unit_files
+    from delegopts.systemd.units import UnitFile
 
     if args.file:
         name = args.file
@@ -170,7 +182,9 @@ def _from_settings(
     else:
         name, text = "<arguments>", "\n".join(args.options)
     if args.source == "systemd":
-        scan = scan_unit(text + "\n", name, catalog)
+        release = systemd_release(args)[0]
+        files = [UnitFile(name, text + "\n")]
+        scan = scan_unit_files(files, catalog, release, name="settings.service", headerless=True)
     else:
         scan = (scan_incus if args.source == "incus" else scan_lxd)(text + "\n", name)
     # PrivateBPF= and PrivateUsers= are implied here: only the settings are converted.
@@ -247,7 +261,8 @@ def _format_each(
             if args.to == "kernel":
                 converted = shown  # rendered once: this is what --to kernel prints
             else:
-                converted = _convert(options, args.to, io, f"{location}: " if location else "")
+                where = f"{location}: " if location else ""
+                converted = _convert(options, args.to, io, where, args)
                 record[args.to] = converted
             if stream is None:
                 io.out.write(f"{converted}\n")

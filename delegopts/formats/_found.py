@@ -52,6 +52,8 @@ class Found(NamedTuple):
     target: str | None = None
     ignore: frozenset[Code] = frozenset()
     manager: str | None = None
+    #: The file of each of ``lines`` where they come from several (a unit and its drop-ins).
+    paths: tuple[str, ...] = ()
 
     @classmethod
     def plain(cls, options: str, *, path: str, line: int, **extra: Any) -> Found:
@@ -65,7 +67,11 @@ class Found(NamedTuple):
     def place(self, diagnostic: Diagnostic) -> Diagnostic:
         """``diagnostic`` about :attr:`options`, placed on the source line it comes from."""
         number, text, span = self.locate(diagnostic.span)
-        return diagnostic.located(Location(self.path, number, text), span)
+        path = self.path
+        if self.paths and self.offsets is not None:
+            index = self._at(min(max(diagnostic.span.start, 0), len(self.offsets) - 1))[0]
+            path = self.paths[index]
+        return diagnostic.located(Location(path, number, text), span)
 
     def locate(self, span: Span) -> tuple[int, str, Span]:
         """Line number, line text and span in that line of ``span`` of :attr:`options`."""

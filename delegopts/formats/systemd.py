@@ -1,312 +1,342 @@
 """systemd units: ``.mount`` units of type bpf, and the ``PrivateBPF=``/``BPFDelegate*=`` settings.
 
-systemd v258 added, for services (and every unit with an execution environment):
+systemd 258 added, for services (and every unit with an execution environment):
 ``PrivateBPF=yes`` mounts a private bpffs on /sys/fs/bpf, and ``BPFDelegateCommands=``,
 ``BPFDelegateMaps=``, ``BPFDelegatePrograms=``, ``BPFDelegateAttachments=`` set its
-``delegate_*`` options. They take comma-separated names, the kernel's enumerator in
-CamelCase (``BPF_MAP_CREATE`` is ``BPFMapCreate``, ``BPF_PROG_TYPE_XDP`` is
-``BPFProgTypeXdp``), or ``any``; an empty assignment resets the list; they only take effect
-with ``PrivateBPF=yes`` (systemd.exec(5)), and a token can only be made from them in a user
-namespace of the service's own (``PrivateUsers=``). Names are matched exactly, as systemd's
-string tables do; an assignment with a name systemd does not know is ignored as a whole.
+``delegate_*`` options; a token can only be made from them in a user namespace of the
+service's own (``PrivateUsers=``). The units are read as a given systemd release reads them
+(:mod:`delegopts.systemd`): its own name tables, a later assignment replacing an earlier
+one, unknown words dropped one by one, drop-ins after the unit's file.
 
->>> catalog = tiny_catalog
+>>> from delegopts.systemd.tables import load
 >>> unit = "[Service]\\nPrivateBPF=yes\\nBPFDelegateCommands=BPFProgLoad,BPFMapCreate\\n"
->>> scan_unit(unit, "a.service", catalog).found[0].options
+>>> scan_unit(unit, "a.service", tiny_catalog, load("262.1")).found[0].options
 'delegate_cmds=prog_load:map_create'
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from delegopts.catalog import Catalog, Name, OptionKind, ascii_lower
+from delegopts.catalog import Catalog, Name, OptionKind
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
 from delegopts.formats._found import Builder, Found, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
-from delegopts.grammar.lines import LineSyntaxError, parse_line
-from delegopts.options import Options
 from delegopts.policy import ignored_codes
+from delegopts.systemd.headers import camel_case
+from delegopts.systemd.model import ALL_BITS, Note, NoteKind, Outcome, evaluate, other_kernel_name
+from delegopts.systemd.tables import Release, known, load
+from delegopts.systemd.units import SETTINGS, Unit, UnitFile, read_unit
 
-__all__ = ["SETTINGS", "scan_unit", "systemd_name", "to_systemd"]
+__all__ = ["SETTINGS", "scan_unit", "scan_unit_files", "systemd_name"]
 
-#: The service setting for each delegate option.
-SETTINGS = {
-    OptionKind.CMDS: "BPFDelegateCommands",
-    OptionKind.MAPS: "BPFDelegateMaps",
-    OptionKind.PROGS: "BPFDelegatePrograms",
-    OptionKind.ATTACHS: "BPFDelegateAttachments",
-}
-_BY_SETTING = {setting: kind for kind, setting in SETTINGS.items()}
 _TRUE = {"1", "yes", "y", "true", "t", "on"}
 _FALSE = {"0", "no", "n", "false", "f", "off"}
+_CODE_OF = {
+    NoteKind.DROPPED: Code.SYSTEMD_NAME,
+    NoteKind.ANY_IN_LIST: Code.SYSTEMD_ANY_IN_LIST,
+    NoteKind.REPLACED: Code.SYSTEMD_REPLACED,
+    NoteKind.RESET: Code.SYSTEMD_RESET,
+    NoteKind.IGNORED: Code.SYSTEMD_IGNORED,
+}
+_KEYS = {setting.lower(): setting for setting in SETTINGS.values()}
 
 
 def systemd_name(name: Name) -> str:
-    """systemd's spelling of an enumerator: ``BPF_CGROUP_INET4_BIND`` -> ``BPFCgroupInet4Bind``.
+    """systemd's build's spelling of an enumerator: ``BPF_OBJ_PIN`` -> ``BPFObjPin``.
 
     >>> systemd_name(Name("prog_type_xdp", "BPF_PROG_TYPE_XDP", 6, 6))
     'BPFProgTypeXdp'
     """
-    rest = name.declared[4:] if name.declared.upper().startswith("BPF_") else name.declared
-    return "BPF" + "".join(part[:1].upper() + part[1:].lower() for part in rest.split("_"))
+    return camel_case(name.declared)
 
 
-def to_systemd(options: Options) -> tuple[list[str], list[str]]:
-    """The service settings that give ``options``' masks, and what they cannot express."""
-    # A token is never created in the initial user namespace: the service needs its own.
-    lines = ["PrivateBPF=yes", "PrivateUsers=yes"]
-    lost: list[str] = []
-    for mask in options:
-        if not mask:
-            continue
-        if mask.is_any:
-            lines.append(f"{SETTINGS[mask.kind]}=any")
-            continue
-        lines.append(f"{SETTINGS[mask.kind]}=" + ",".join(systemd_name(n) for n in mask.shown))
-        if mask.leftover:
-            lost.append(f"{mask.kind.key}: bits {mask.leftover:#x} have no name")
-    for key, value, default in (("uid", options.uid, 0), ("gid", options.gid, 0)):
-        if value != default:
-            lost.append(f"{key}={value}: systemd mounts bpffs for the service's own user")
-    return lines, lost
+def scan_unit(text: str, path: str, catalog: Catalog, release: Release | None = None) -> Scan:
+    """The bpffs data strings one unit file makes systemd mount, and its findings."""
+    return scan_unit_files([UnitFile(path, text)], catalog, release)
 
 
-@dataclass(frozen=True, slots=True)
-class _Setting:
-    key: str
-    value: str
-    line: int
-    text: str
-    start: int  # column of the value
-    ignore: frozenset[Code]
-
-
-def _settings(text: str, path: str, findings: list[Diagnostic]) -> Iterator[tuple[str, _Setting]]:
-    """(section, setting) of each setting; continuation lines are joined."""
-    section = ""
-    pending: frozenset[Code] = frozenset()
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        number, line = index + 1, lines[index]
-        while line.endswith("\\") and index + 1 < len(lines):
-            index += 1
-            line = line[:-1] + " " + lines[index].lstrip()
-        index += 1
-        try:
-            node = parse_line("systemd", line)
-        except LineSyntaxError as error:
-            findings.append(
-                finding(Code.SYNTAX, f"unit file line: {error}", path, number, line, error.span)
-            )
-            continue
-        comments = node.tokens("COMMENT")
-        if comments:
-            pending = pending | ignored_codes(str(comments[0]))
-            continue
-        header = node.first("section")
-        if header is not None:
-            section, pending = str(header.tokens("NAME")[0]), frozenset()
-            continue
-        setting = node.first("setting")
-        if setting is None:
-            continue
-        key = setting.tokens("KEY")[0]
-        values = setting.tokens("VALUE")
-        start = (values[0].start_pos or 0) if values else len(line.rstrip())
-        value = str(values[0]).rstrip() if values else ""
-        yield section, _Setting(str(key), value, number, line, start, pending)
-        pending = frozenset()
-
-
-def _words(setting: _Setting) -> Iterator[tuple[str, int]]:
-    """The comma-separated words of a value, with their columns."""
-    position = 0
-    for raw in setting.value.split(","):
-        stripped = raw.strip()
-        if stripped:
-            yield stripped, setting.start + position + raw.index(stripped)
-        position += len(raw) + 1
-
-
-def _lookup(word: str, kind: OptionKind, catalog: Catalog) -> tuple[Name | None, str | None]:
-    """The name ``word`` stands for, or None and a suggestion."""
-    names = {systemd_name(name): name for name in catalog[kind].names}
-    if word in names:
-        return names[word], None
-    folded = {ascii_lower(spelling): spelling for spelling in names}
-    if ascii_lower(word) in folded:
-        return None, folded[ascii_lower(word)]
-    kernel = catalog[kind].lookup(word)
-    if kernel is not None:
-        return None, systemd_name(kernel)
-    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.7)
-    return None, close[0] if close else None
-
-
-def scan_unit(text: str, path: str, catalog: Catalog) -> Scan:
-    """The bpffs data strings a unit makes systemd mount, and the unit's findings."""
-    findings: list[Diagnostic] = []
+def scan_unit_files(
+    files: list[UnitFile],
+    catalog: Catalog,
+    release: Release | None = None,
+    *,
+    name: str | None = None,
+    complete: bool = True,
+    headerless: bool = False,
+) -> Scan:
+    """A unit read from its own file and drop-ins, in systemd's order, as ``release`` does
+    (the newest known by default); ``complete``: the unit's own file is among ``files``;
+    ``headerless``: settings before any section header count (settings written alone)."""
+    release = release or load(known()[-1])
+    unit = read_unit(files, name, complete=complete, headerless=headerless)
+    findings: list[Diagnostic | None] = [
+        _stopped(logged.path, logged.line, logged.text, logged.message)
+        for logged in unit.logged
+        if logged.stops
+    ]  # fmt: skip
     found: list[Found] = []
-    mount: dict[str, _Setting] = {}
-    private: _Setting | None = None
-    users: _Setting | None = None
-    delegate: dict[OptionKind, list[_Setting]] = {}
-    for section, setting in _settings(text, path, findings):
-        if section == "Mount" and setting.key in ("What", "Where", "Type", "Options"):
-            mount[setting.key] = setting
-        elif setting.key == "PrivateBPF":
-            private = setting
-        elif setting.key == "PrivateUsers":
-            users = setting
-        elif setting.key in _BY_SETTING:
-            kind = _BY_SETTING[setting.key]
-            if not setting.value:  # an empty assignment resets the list
-                delegate[kind] = []
-            delegate.setdefault(kind, []).append(setting)
-    if "Type" in mount and mount["Type"].value == "bpf":
-        found.append(_mount_found(mount, path))
-    if any(settings for settings in delegate.values()):
-        found.extend(
-            _service_found(
-                delegate, private, users=users, path=path, catalog=catalog, findings=findings
+    mount = _mount_found(unit)
+    if mount is not None:
+        found.append(mount)
+    findings += _unread_keys(unit)
+    assignments = unit.assignments()
+    if assignments:
+        outcome = evaluate(assignments, release, catalog)
+        ignore = _ignored(unit)
+        findings += [_note(note, ignore) for note in outcome.notes]
+        findings += _shifted(outcome, catalog, ignore)
+        findings += _private(unit, outcome)
+        service = _service_found(unit, outcome, catalog, ignore)
+        if service is not None:
+            found.append(service)
+    return Scan.of(found, [item for item in findings if item is not None])
+
+
+def _stopped(path: str, line: int, text: str, message: str) -> Diagnostic:
+    return finding(
+        Code.SYNTAX,
+        f"unit file line: {message}: systemd stops reading {path} here and the unit fails to load",
+        path,
+        line,
+        text,
+        Span(0, max(len(text.rstrip()), 1)),
+        "fix the line (a section header is '[Name]' alone on its line)",
+    )
+
+
+def _ignored(unit: Unit) -> dict[tuple[str, int], frozenset[Code]]:
+    """The codes ``# delegopts: ignore=`` comments above each setting leave out."""
+    return {
+        (setting.path, setting.line): frozenset().union(*map(ignored_codes, setting.comments))
+        for setting in unit.settings
+        if setting.comments
+    }
+
+
+def _kept(
+    diagnostic: Diagnostic, ignore: dict[tuple[str, int], frozenset[Code]]
+) -> Diagnostic | None:
+    """``diagnostic``, unless a comment above its line ignores its code."""
+    where = diagnostic.location
+    if where is not None and diagnostic.code in ignore.get((where.path, where.line), ()):
+        return None
+    return diagnostic
+
+
+def _note(note: Note, ignore: dict[tuple[str, int], frozenset[Code]]) -> Diagnostic | None:
+    line = note.assignment
+    span = Span(line.column + note.start, line.column + max(note.end, note.start + 1))
+    key = SETTINGS[line.kind]
+    message = f"{key}=: {note.message}"
+    return _kept(
+        finding(_CODE_OF[note.kind], message, line.path, line.line, line.text, span, note.fix),
+        ignore,
+    )
+
+
+def _shifted(
+    outcome: Outcome, catalog: Catalog, ignore: dict[tuple[str, int], frozenset[Code]]
+) -> list[Diagnostic | None]:
+    """Words whose bit the kernel calls by another name (BPFProgTypeNetfilter: syscall)."""
+    said: list[Diagnostic | None] = []
+    for kind, effect in outcome.final.items():
+        if effect.mask is None or effect.mask == ALL_BITS:
+            continue
+        line = effect.assignment
+        for word in effect.words:
+            kernel = other_kernel_name(catalog[kind], word.bit, word.text) if word.bit else None
+            if word.bit is None or kernel is None:
+                continue
+            wanted = next(
+                (n for n in catalog[kind].names if n.fits and camel_case(n.declared) == word.text),
+                None,
+            )
+            lost = (
+                f"; the kernel's {wanted.name} (bit {wanted.bit}) has no word in {outcome.release}"
+                if wanted is not None and outcome.release.name(kind, wanted.bit) is None
+                else ""
+            )
+            said.append(
+                _kept(
+                    finding(
+                        Code.SYSTEMD_SHIFTED,
+                        f"{SETTINGS[kind]}=: {word.text} is bit {word.bit} in "
+                        f"{outcome.release}'s table, which kernel {catalog.label} reads as "
+                        f"{kernel}: the token delegates {kernel}, not what the name says{lost}",
+                        line.path,
+                        line.line,
+                        line.text,
+                        Span(line.column + word.start, line.column + word.end),
+                        f"remove it unless {kernel} is wanted"
+                        + ("; only 'any' delegates the kernel's own bit" if lost else ""),
+                    ),
+                    ignore,
+                )
+            )
+    return said
+
+
+def _unread_keys(unit: Unit) -> list[Diagnostic | None]:
+    """BPFDelegate*= lines systemd skips: wrong section, outside one, or the key's case."""
+    said: list[Diagnostic | None] = []
+    for setting in unit.settings:
+        exact = setting.key in _KEYS.values()
+        spelled = _KEYS.get(setting.key.lower())
+        if spelled is None or (exact and setting.read and setting.section == unit.section):
+            continue
+        if not exact:
+            why, fix = (
+                f"systemd knows no key {setting.key!r} (keys are case-sensitive)",
+                (f"write {spelled}="),
+            )
+        elif not setting.read and not setting.section:
+            why, fix = "the line is outside any section", f"put it under [{unit.section}]"
+        else:
+            where = f"[{setting.section}]"
+            why, fix = (
+                f"{unit.name} reads it only in [{unit.section}], not {where}",
+                (f"move it under [{unit.section}]"),
+            )
+        said.append(
+            finding(
+                Code.SYSTEMD_NOT_READ,
+                f"{setting.key}= is not read: {why}",
+                setting.path,
+                setting.line,
+                setting.text,
+                Span(setting.key_column, setting.key_column + len(setting.key)),
+                fix,
             )
         )
-    return Scan.of(found, findings)
+    return said
 
 
-def _mount_found(mount: dict[str, _Setting], path: str) -> Found:
-    where = mount["Where"].value if "Where" in mount else None
-    if "Options" not in mount:
-        first = mount["Type"]
-        empty = Builder([(first.line, first.text)])
+def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
+    """F202/F203: the settings need PrivateBPF=yes, and a user namespace of their own."""
+    # Point at a setting that delegates something, where one does.
+    nonzero = [outcome.final[kind] for kind in OptionKind if outcome.masks[kind]]
+    first = nonzero[0].assignment if nonzero else outcome.effects[0].assignment
+    span = Span(0, len(SETTINGS[first.kind]))
+    private, users = unit.last("PrivateBPF"), unit.last("PrivateUsers")
+    if private is None or private.value.lower() not in _TRUE:
+        if private is None and not unit.complete:
+            return []  # the unit's own file, not read, may set it
+        why = "is not set" if private is None else f"is {private.value!r}"
+        return [
+            finding(
+                Code.SYSTEMD_NO_PRIVATE_BPF,
+                f"{SETTINGS[first.kind]}= has no effect: PrivateBPF= {why}, so systemd mounts "
+                "no bpffs",
+                first.path,
+                first.line,
+                first.text,
+                span,
+                "add PrivateBPF=yes",
+            )
+        ]
+    if (users is None and unit.complete) or (users is not None and users.value.lower() in _FALSE):
+        # kernel/bpf/token.c: a token is never created in the initial user namespace
+        return [
+            finding(
+                Code.SYSTEMD_NO_PRIVATE_USERS,
+                f"{SETTINGS[first.kind]}= without PrivateUsers=: the service runs in the "
+                "initial user namespace, where BPF_TOKEN_CREATE always fails (EOPNOTSUPP)",
+                first.path,
+                first.line,
+                first.text,
+                span,
+                "add PrivateUsers=yes (or self, identity, managed)",
+            )
+        ]
+    return []
+
+
+def _service_found(
+    unit: Unit, outcome: Outcome, catalog: Catalog, ignore: dict[tuple[str, int], frozenset[Code]]
+) -> Found | None:
+    """The data string systemd's masks stand for, each name mapped to the word that set it.
+
+    systemd hands the kernel each mask as a number; the string here names the kernel's bits
+    (a bit the kernel has no name for is one hex number, put first: a number replaces).
+    """
+    places: list[tuple[str, int, str]] = []
+    for kind in OptionKind:
+        effect = outcome.final.get(kind)
+        if effect is not None and effect.mask:
+            place = (effect.assignment.path, effect.assignment.line, effect.assignment.text)
+            if place not in places:
+                places.append(place)
+    if not places:
+        return None
+    builder = Builder([(number, text) for _, number, text in places])
+    codes: frozenset[Code] = frozenset()
+    for kind in OptionKind:
+        effect = outcome.final.get(kind)
+        if effect is None or not effect.mask:
+            continue
+        line = effect.assignment
+        index = places.index((line.path, line.line, line.text))
+        codes |= ignore.get((line.path, line.line), frozenset())
+        key_span = (line.column - 1 - len(SETTINGS[kind]), line.column - 1)
+        if builder.text:
+            builder.add(",", index, *key_span)
+        builder.add(f"{kind.key}=", index, *key_span)
+        if effect.mask == ALL_BITS:
+            builder.add("any", index, line.column, line.column + len(line.value))
+            continue
+        pieces: list[tuple[str, int, int]] = []
+        unnamed, first_unnamed = 0, (0, 0)
+        for word in effect.words:
+            if word.bit is None:
+                continue
+            named = catalog[kind].split(1 << word.bit)[0]
+            span = (line.column + word.start, line.column + word.end)
+            if named:
+                pieces.append((named[0].name, *span))
+            else:
+                first_unnamed = span if not unnamed else first_unnamed
+                unnamed |= 1 << word.bit
+        if unnamed:
+            pieces.insert(0, (f"{unnamed:#x}", *first_unnamed))
+        for number, (text, start, end) in enumerate(pieces):
+            if number:
+                builder.add(":", index, start, start)
+            builder.add(text, index, start, end)
+    return builder.found(
+        path=places[0][0],
+        paths=tuple(path for path, _, _ in places),
+        what=f"{outcome.release} BPFDelegate*= settings of {unit.name}",
+        target="/sys/fs/bpf",
+        ignore=codes,
+    )
+
+
+def _mount_found(unit: Unit) -> Found | None:
+    """A ``.mount`` unit of type bpf: its Options= as mount(8) hands them to the kernel."""
+    kind = unit.last("Type")
+    if unit.section != "Mount" or kind is None or kind.value != "bpf":
+        return None
+    where_setting = unit.last("Where")
+    where = where_setting.value if where_setting is not None else None
+    options = unit.last("Options")
+    if options is None:
+        empty = Builder([(kind.line, kind.text)])
         return empty.found(
-            path=path, end=(0, first.start), what=f"mount unit for {where}", target=where
+            path=kind.path, end=(0, kind.column), what=f"mount unit for {where}", target=where
         )
-    options = mount["Options"]
     builder = Builder([(options.line, options.text)])
     kept, _ = kept_pieces(options.value)
     for number, (begin, end) in enumerate(kept):
         if number:
-            builder.add_mapped(",", 0, [options.start + begin - 1])
+            builder.add_mapped(",", 0, [options.column + begin - 1])
         builder.add_mapped(
-            options.value[begin:end], 0, list(range(options.start + begin, options.start + end))
+            options.value[begin:end], 0, list(range(options.column + begin, options.column + end))
         )
+    ignore = frozenset().union(*map(ignored_codes, options.comments))
     return builder.found(
-        path=path,
-        end=(0, options.start + len(options.value)),
+        path=options.path,
+        end=(0, options.column + len(options.value)),
         what=f"mount unit for {where}",
         target=where,
-        ignore=options.ignore,
+        ignore=ignore,
     )
-
-
-def _setting_pieces(
-    setting: _Setting, kind: OptionKind, catalog: Catalog, path: str
-) -> tuple[list[tuple[str, _Setting, int, int]], list[Diagnostic]]:
-    """The kernel names of one setting's words, or the findings that make systemd drop it."""
-    pieces: list[tuple[str, _Setting, int, int]] = []
-    findings: list[Diagnostic] = []
-    for word, column in _words(setting):
-        if word == "any":
-            pieces.append(("any", setting, column, column + 3))
-            continue
-        name, suggestion = _lookup(word, kind, catalog)
-        if name is None:
-            findings.append(
-                finding(
-                    Code.SYSTEMD_NAME,
-                    f"{setting.key}=: {word!r} is not a {kind.noun} name systemd knows for "
-                    f"kernel {catalog.label}: systemd ignores this whole assignment",
-                    path,
-                    setting.line,
-                    setting.text,
-                    Span(column, column + len(word)),
-                    f"did you mean '{suggestion}'?" if suggestion else None,
-                )
-            )
-            continue
-        pieces.append((name.name, setting, column, column + len(word)))
-    return pieces, findings
-
-
-def _service_found(
-    delegate: dict[OptionKind, list[_Setting]],
-    private: _Setting | None,
-    *,
-    users: _Setting | None,
-    path: str,
-    catalog: Catalog,
-    findings: list[Diagnostic],
-) -> list[Found]:
-    settings = [s for kind in OptionKind for s in delegate.get(kind, [])]
-    settings.sort(key=lambda setting: not setting.value)  # point at one that names something
-    enabled = private is not None and private.value.lower() in _TRUE
-    if not enabled:
-        first = settings[0]
-        why = "is not set" if private is None else f"is {private.value!r}"
-        findings.append(
-            finding(
-                Code.SYSTEMD_NO_PRIVATE_BPF,
-                f"{first.key}= has no effect: PrivateBPF= {why}, so systemd mounts no bpffs",
-                path,
-                first.line,
-                first.text,
-                Span(0, len(first.key)),
-                "add PrivateBPF=yes",
-            )
-        )
-    elif users is None or users.value.lower() in _FALSE:
-        # kernel/bpf/token.c: a token is never created in the initial user namespace
-        first = settings[0]
-        findings.append(
-            finding(
-                Code.SYSTEMD_NO_PRIVATE_USERS,
-                f"{first.key}= without PrivateUsers=: the service runs in the initial user "
-                "namespace, where BPF_TOKEN_CREATE always fails (EOPNOTSUPP)",
-                path,
-                first.line,
-                first.text,
-                Span(0, len(first.key)),
-                "add PrivateUsers=yes (or self, identity, managed)",
-            )
-        )
-    ignore: frozenset[Code] = frozenset()
-    kept: dict[OptionKind, list[tuple[str, _Setting, int, int]]] = {}
-    for kind in OptionKind:
-        for setting in delegate.get(kind, []):
-            ignore |= setting.ignore
-            words, refused = _setting_pieces(setting, kind, catalog, path)
-            findings.extend(refused)
-            if not refused:  # systemd logs a bad assignment and ignores all of it
-                kept.setdefault(kind, []).extend(words)
-    lines: list[tuple[int, str]] = []
-    for pieces in kept.values():
-        for _, setting, _, _ in pieces:
-            if (setting.line, setting.text) not in lines:
-                lines.append((setting.line, setting.text))
-    builder = Builder(lines)
-    for kind, pieces in kept.items():
-        if not pieces:
-            continue
-        first = pieces[0][1]
-        index = lines.index((first.line, first.text))
-        if builder.text:
-            builder.add(",", index, 0, len(first.key))
-        builder.add(f"{kind.key}=", index, 0, len(first.key))
-        for number, (text, setting, start, end) in enumerate(pieces):
-            index = lines.index((setting.line, setting.text))
-            if number:
-                builder.add(":", index, start - 1, start)
-            builder.add(text, index, start, end)
-    if not builder.text:
-        return []
-    return [
-        builder.found(
-            path=path, what="systemd BPFDelegate*= settings", target="/sys/fs/bpf", ignore=ignore
-        )
-    ]

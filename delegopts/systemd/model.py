@@ -206,6 +206,10 @@ def spell(
     folded = {name.lower(): name for name in names}
     if word.lower() in folded:
         return "systemd matches names case-sensitively", folded[word.lower()]
+    later = known()[known().index(release.version) + 1 :] if release.version in known() else ()
+    for other in later:
+        if load(other).bit(kind, word) is not None:
+            return f"{word} is known from systemd {other} on", None
     kernel = _kernel_name(word, enum) if enum is not None else None
     if kernel is not None:
         why = f"{word!r} is the kernel's {kernel.name} (bit {kernel.bit}), not a word of {release}"
@@ -221,12 +225,8 @@ def spell(
         number = None
     if number is not None:
         return _for_bit(number, kind, release, "systemd takes no numbers")
-    later = known()[known().index(release.version) + 1 :] if release.version in known() else ()
-    for other in later:
-        if load(other).bit(kind, word) is not None:
-            return f"{word} is known from systemd {other} on", None
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.7)
-    return f"not a {noun} name of {release}", close[0] if close else None
+    return f"not a {noun} name in its table", close[0] if close else None
 
 
 def evaluate(
@@ -258,7 +258,11 @@ def evaluate(
             continue
         earlier = final.get(kind)
         if mask == 0 and words:
-            lost = f", and drops {_bits(masks[kind])} set before" if masks[kind] else ""
+            lost = (
+                f", and drops {_named(masks[kind], kind, release)} set before"
+                if masks[kind]
+                else ""
+            )
             notes.append(
                 Note(
                     NoteKind.RESET,
@@ -266,6 +270,7 @@ def evaluate(
                     assignment,
                     0,
                     len(assignment.value),
+                    "correct the words, or write an empty value to mean nothing",
                 )
             )
         elif earlier is not None and masks[kind] & ~mask and assignment.value:
@@ -273,8 +278,9 @@ def evaluate(
             notes.append(
                 Note(
                     NoteKind.REPLACED,
-                    f"this assignment replaces the one at {where}: {_bits(masks[kind] & ~mask)} "
-                    "set there are dropped (systemd does not add assignments up)",
+                    f"this assignment replaces the one at {where}, whose "
+                    f"{_named(masks[kind] & ~mask, kind, release)} it drops (systemd does not "
+                    "add assignments up)",
                     assignment,
                     0,
                     len(assignment.value),
@@ -286,8 +292,13 @@ def evaluate(
     return Outcome(release, masks, tuple(effects), tuple(notes), final)
 
 
-def _bits(mask: int) -> str:
-    return "all bits" if mask == ALL_BITS else f"bits {mask:#x}"
+def _named(mask: int, kind: OptionKind, release: Release) -> str:
+    """``mask`` in the release's words: ``BPFProgLoad``, ``all bits``."""
+    if mask == ALL_BITS:
+        return "'any'"
+    return ", ".join(
+        release.name(kind, bit) or f"bit {bit}" for bit in range(64) if mask >> bit & 1
+    )
 
 
 def _word_notes(effect: Effect, release: Release, enum: EnumCatalog | None) -> Iterable[Note]:
@@ -303,7 +314,7 @@ def _word_notes(effect: Effect, release: Release, enum: EnumCatalog | None) -> I
             assignment,
             word.start,
             word.end,
-            ("write BPFDelegate...=any alone" if in_list else f"write {better}")
+            ("write 'any' as the whole value, or remove it" if in_list else f"write {better}")
             if better
             else None,
         )

@@ -140,10 +140,10 @@ def _is_utf8(text: str) -> bool:
 class _Reader:
     """``config_parse()`` over one file: its state between lines, and what it collects."""
 
-    def __init__(self, path: str, sections: tuple[str, ...]) -> None:
+    def __init__(self, path: str, sections: tuple[str, ...], section: str | None = None) -> None:
         self.path = path
         self.sections = sections
-        self.section: str | None = None
+        self.section: str | None = section
         self.ignored = False  # in an unknown section: assignments are dropped silently
         self.header = ""  # the section's name, read or not
         self.comments: list[str] = []
@@ -153,7 +153,7 @@ class _Reader:
     def read(self, text: str) -> None:
         continuation: str | None = None
         bom_seen = False
-        number = 0
+        number = start = 0
         for raw in _lines(text):
             number += 1
             first = raw.lstrip(_WHITESPACE)
@@ -163,17 +163,19 @@ class _Reader:
             line = raw
             if not bom_seen and raw.startswith(_BOM):
                 line, bom_seen = raw[1:], True
+            if continuation is None:
+                start = number  # a continued line is placed on its first line, where its key is
             logical = line if continuation is None else continuation + line
             if (len(logical) - len(logical.rstrip("\\"))) % 2:
                 continuation = logical[:-1] + " "
                 continue
             continuation = None
-            if not self.line(logical, number):
+            if not self.line(logical, start):
                 return
             if logical.strip(_WHITESPACE):
                 self.comments = []
         if continuation is not None:
-            self.line(continuation, number + 1)
+            self.line(continuation, start)
 
     def _log(self, number: int, text: str, message: str, *, stops: bool = False) -> bool:
         self.logged.append(Logged(self.path, number, text, message, stops))
@@ -229,16 +231,26 @@ class _Reader:
         return True
 
 
-def read_file(unit_file: UnitFile, sections: tuple[str, ...]) -> tuple[list[Setting], list[Logged]]:
-    """The settings of one file, and what systemd logs about its lines."""
-    reader = _Reader(unit_file.path, sections)
+def read_file(
+    unit_file: UnitFile, sections: tuple[str, ...], start: str | None = None
+) -> tuple[list[Setting], list[Logged]]:
+    """The settings of one file, and what systemd logs about its lines (``start``: the
+    section lines before any header are in, for settings given without one)."""
+    reader = _Reader(unit_file.path, sections, start)
     reader.read(unit_file.text)
     return reader.settings, reader.logged
 
 
-def read_unit(files: list[UnitFile], name: str | None = None, *, complete: bool = True) -> Unit:
+def read_unit(
+    files: list[UnitFile],
+    name: str | None = None,
+    *,
+    complete: bool = True,
+    headerless: bool = False,
+) -> Unit:
     """A unit from its main file and drop-ins, in the order given (``complete``: the first
-    file is the unit's own)."""
+    file is the unit's own; ``headerless``: lines before any section header are settings of
+    the unit's own section, for settings written alone)."""
     if name is None:
         first = Path(files[0].path) if files else Path("unit.service")
         name = first.parent.name.removesuffix(".d") if not complete else first.name
@@ -247,7 +259,7 @@ def read_unit(files: list[UnitFile], name: str | None = None, *, complete: bool 
     settings: list[Setting] = []
     logged: list[Logged] = []
     for unit_file in files:
-        found, said = read_file(unit_file, sections)
+        found, said = read_file(unit_file, sections, own if headerless else None)
         settings += found
         logged += said
     return Unit(name, tuple(files), tuple(settings), tuple(logged), complete)

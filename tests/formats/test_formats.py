@@ -12,8 +12,12 @@ from delegopts.formats.fstab import scan_fstab
 from delegopts.formats.incus import scan_incus, to_incus
 from delegopts.formats.mountinfo import looks_like_mountinfo, scan_mountinfo, scan_mounts
 from delegopts.formats.mountopts import kernel_data
-from delegopts.formats.systemd import scan_unit, systemd_name, to_systemd
+from delegopts.formats.systemd import scan_unit, systemd_name
 from delegopts.semantics import parse
+from delegopts.systemd.tables import load
+from delegopts.systemd.write import to_settings
+
+R262 = load("262.1")
 
 FSTAB = [
     # (line, data string or None when not a bpffs entry, mount point)
@@ -230,7 +234,7 @@ SYSTEMD_UPSTREAM = [
 def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> None:
     kernel = catalog("6.18.44")
     scan = scan_unit(
-        f"[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n{setting}\n", "u.service", kernel
+        f"[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n{setting}\n", "u.service", kernel, R262
     )
     assert scan.findings == ()
     assert str(parse(scan.found[0].options, kernel)) == shown
@@ -253,17 +257,27 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
             [],
             "delegate_cmds=map_create",
         ),
+        # systemd drops each word it does not know ('bpfprogload', ' BPFMapCreate' with its
+        # blank), and an assignment left with none sets 0
         (
             "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
             "BPFDelegateCommands=bpfprogload, BPFMapCreate\nBPFDelegateMaps=BPFMapTypeHash\n",
-            ["F201"],
+            ["F201", "F201", "F206"],
             "delegate_maps=hash",
         ),
+        # a later assignment replaces the earlier one
         (
             "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateCommands=BPFProgLoad\n"
             "BPFDelegateCommands=BPFMapCreate\n",
-            [],
-            "delegate_cmds=prog_load:map_create",
+            ["F205"],
+            "delegate_cmds=map_create",
+        ),
+        # BPFProgTypeNetfilter is bit 31 in systemd's table: the kernel's syscall
+        (
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateCommands=BPFProgLoad\n"
+            "BPFDelegatePrograms=BPFProgTypeNetfilter\n",
+            ["F207"],
+            "delegate_cmds=prog_load,delegate_progs=syscall",
         ),
         (
             "[Mount]\nWhat=bpffs\nWhere=/sys/fs/bpf/t\nType=bpf\n"
@@ -272,9 +286,10 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
             "delegate_cmds=any",
         ),
         (
+            # a continuation keeps the next line's blanks (and the backslash becomes one)
             "[Mount]\nWhat=bpffs\nType=bpf\nOptions=delegate_cmds=a,\\\n  delegate_maps=any\n",
             [],
-            "delegate_cmds=a, delegate_maps=any",
+            "delegate_cmds=a,   delegate_maps=any",
         ),
         ("[Mount]\nWhat=/dev/sda\nType=ext4\nOptions=uid=1\n", [], None),
         # an empty assignment alone: it resets the list, so nothing is delegated
@@ -284,15 +299,23 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
     ],
 )
 def test_systemd_units(unit: str, codes: list[str], data: str | None) -> None:
-    scan = scan_unit(unit, "u", catalog("6.18.44"))
+    scan = scan_unit(
+        unit, "u.service" if "[Service]" in unit else "u.mount", catalog("6.18.44"), R262
+    )
     assert [p.code.value for p in scan.findings] == codes
     assert [f.options for f in scan.found] == ([] if data is None else [data])
 
 
 def test_systemd_unknown_name_is_placed_and_fixed() -> None:
     unit = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateMaps=BPFMapTypeArrray\n"
-    (problem,) = scan_unit(unit, "u", catalog("6.18.44")).findings
-    assert (problem.line, problem.column, problem.fix) == (4, 17, "did you mean 'BPFMapTypeArray'?")
+    dropped, reset = scan_unit(unit, "u.service", catalog("6.18.44"), R262).findings
+    assert (dropped.code.value, dropped.line, dropped.column, dropped.fix) == (
+        "F201",
+        4,
+        17,
+        "write BPFMapTypeArray",
+    )
+    assert (reset.code.value, reset.line, reset.column) == ("F206", 4, 17)
 
 
 @pytest.mark.parametrize(
@@ -307,11 +330,12 @@ def test_systemd_unknown_name_is_placed_and_fixed() -> None:
 def test_systemd_and_incus_round_trip(options: str) -> None:
     kernel = catalog("6.18.44")
     parsed = parse(options, kernel)
-    lines, lost = to_systemd(parsed)
-    back = scan_unit("[Service]\n" + "\n".join(lines) + "\n", "u", kernel).found
-    assert lost == []
+    written = to_settings(parsed, R262)
+    back = scan_unit("[Service]\n" + "\n".join(written.lines) + "\n", "u.service", kernel).found
+    assert written.lost == ()
     assert (parse(back[0].options, kernel) if back else parse("", kernel)) == parsed
     lines, lost = to_incus(parsed)
+    assert lost == []
     back = scan_incus("\n".join(lines) + "\n", "i").found
     assert (parse(back[0].options, kernel) if back else parse("", kernel)) == parsed
 

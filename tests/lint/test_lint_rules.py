@@ -86,19 +86,34 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "EINVAL": (15, "delegate_cmds: 'prog_lod' is not a command of kernel 6.18.44, nor 'any', "
                    "nor a number"),
     "ERANGE": (15, "delegate_cmds: '0x1ffffffffffffffffff' is above 2^64-1"),
-    "F101": (2, "unit file line: the line ends too early"),
+    "F101": (1, "unit file line: invalid section header '[Service': systemd stops reading "
+                "example here and the unit fails to load"),
     "F102": (18, "fstab entry has 2 field(s); it needs at least 3 (source, mount point, type): "
                  "mount(8) skips it"),
     "F103": (19, "there is no filesystem type 'bpffs': mount fails with ENODEV"),
     "F104": (17, "not a mountinfo line: the line ends too early"),
     "F105": (1, "no security.bpffs.delegate_* key in this Incus configuration: nothing is "
                 "checked"),
-    "F201": (21, "BPFDelegateCommands=: 'BPFProgLod' is not a command name systemd knows for "
-                 "kernel 6.18.44: systemd ignores this whole assignment"),
+    "F201": (21, "BPFDelegateCommands=: systemd 262.1 drops 'BPFProgLod': not a command name "
+                 "in its table"),
     "F202": (1, "BPFDelegateCommands= has no effect: PrivateBPF= is not set, so systemd mounts "
                 "no bpffs"),
     "F203": (1, "BPFDelegateCommands= without PrivateUsers=: the service runs in the initial "
                 "user namespace, where BPF_TOKEN_CREATE always fails (EOPNOTSUPP)"),
+    "F204": (21, "BPFDelegateCommands=: systemd 262.1 drops 'any': 'any' counts only as the "
+                 "whole value"),
+    "F205": (21, "BPFDelegateCommands=: this assignment replaces the one at example:4, whose "
+                 "BPFProgLoad it drops (systemd does not add assignments up)"),
+    "F206": (21, "BPFDelegateCommands=: no word of this value is known to systemd 262.1: the "
+                 "setting becomes 0"),
+    "F207": (21, "BPFDelegatePrograms=: BPFProgTypeNetfilter is bit 31 in systemd 262.1's "
+                 "table, which kernel 6.18.44 reads as syscall: the token delegates syscall, not "
+                 "what the name says; the kernel's netfilter (bit 32) has no word in systemd "
+                 "262.1"),
+    "F208": (32, "BPFDelegateCommands=: systemd 262.1 ignores this assignment: the value ends in "
+                 "a backslash"),
+    "F209": (1, "bpfdelegatecommands= is not read: systemd knows no key 'bpfdelegatecommands' "
+                "(keys are case-sensitive)"),
     "F301": (17, "cannot split the command line: unexpected \"'\""),
     "F302": (1, "not a mount command"),
     "F303": (32, "-o needs a value"),

@@ -155,3 +155,29 @@ def test_generated_units_agree_with_systemd(systemd_real: SystemdOracle) -> None
                 )
     print(f"{agree} of {len(units)} generated units agree with systemd {systemd_real.release}")
     assert agree == len(units), "\n".join(failures)
+
+
+def test_what_check_hands_the_kernel_is_systemds_masks(systemd_real: SystemdOracle) -> None:
+    """The data string ``check`` builds from a unit (kernel names for systemd's bits) gives
+    the kernel the masks systemd's own parser ends with."""
+    from kernels import catalog
+
+    from delegopts.formats.systemd import scan_unit_files
+    from delegopts.semantics import parse
+
+    kernel, release = catalog("7.2.13"), load(systemd_real.release)
+    units = generate(2026, 1500, systemd_real.release)
+    for files, parsed in zip(units, systemd_real.units(units), strict=True):
+        named = ["x.service"] + [f"x.service.d/{n:02d}.conf" for n in range(1, len(files))]
+        scan = scan_unit_files(
+            [UnitFile(name, text) for name, text in zip(named, files, strict=True)],
+            kernel,
+            release,
+        )
+        found = [f for f in scan.found if "BPFDelegate" in f.what]
+        options = parse(found[0].options if found else "", kernel)
+        expected = [
+            mask & kernel[kind].any_mask
+            for kind, mask in zip(OptionKind, parsed.masks, strict=True)
+        ]
+        assert [mask.effective for mask in options] == expected, (files, found)
