@@ -68,7 +68,7 @@ def scan_unit_files(
     (the newest known by default); ``complete``: the unit's own file is among ``files``;
     ``headerless``: settings before any section header count (settings written alone)."""
     release = release or load(known()[-1])
-    unit = read_unit(files, name, complete=complete, headerless=headerless)
+    unit = read_unit(files, name, complete=complete, headerless=headerless, major=release.major)
     findings: list[Diagnostic | None] = [
         _stopped(logged.path, logged.line, logged.text, logged.message)
         for logged in unit.logged

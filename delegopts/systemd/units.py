@@ -56,6 +56,8 @@ EXEC_SECTIONS = {".service": "Service", ".socket": "Socket", ".mount": "Mount", 
 _WHITESPACE = " \t\n\r"
 _EOL = re.compile(r"\r\n|\r|\n|\0")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\\"']")
+# systemd 261 made string_is_safe() refuse empty names and glob characters too.
+_UNSAFE_261 = re.compile(r"^$|[\x00-\x1f\x7f\\\"'*?\[]")
 _BOM = "\ufeff"
 
 
@@ -140,8 +142,11 @@ def _is_utf8(text: str) -> bool:
 class _Reader:
     """``config_parse()`` over one file: its state between lines, and what it collects."""
 
-    def __init__(self, path: str, sections: tuple[str, ...], section: str | None = None) -> None:
+    def __init__(
+        self, path: str, sections: tuple[str, ...], section: str | None, unsafe: re.Pattern[str]
+    ) -> None:
         self.path = path
+        self.unsafe = unsafe
         self.sections = sections
         self.section: str | None = section
         self.ignored = False  # in an unknown section: assignments are dropped silently
@@ -190,7 +195,7 @@ class _Reader:
             return self._log(number, logical, "the line is not UTF-8", stops=True)
         if stripped.startswith("["):
             name = stripped[1:-1]
-            if not stripped.endswith("]") or _UNSAFE.search(name):
+            if not stripped.endswith("]") or self.unsafe.search(name):
                 message = f"invalid section header {stripped!r}"
                 return self._log(number, logical, message, stops=True)
             known = name in self.sections
@@ -232,11 +237,11 @@ class _Reader:
 
 
 def read_file(
-    unit_file: UnitFile, sections: tuple[str, ...], start: str | None = None
+    unit_file: UnitFile, sections: tuple[str, ...], start: str | None = None, *, major: int = 262
 ) -> tuple[list[Setting], list[Logged]]:
-    """The settings of one file, and what systemd logs about its lines (``start``: the
-    section lines before any header are in, for settings given without one)."""
-    reader = _Reader(unit_file.path, sections, start)
+    """The settings of one file, and what systemd ``major`` logs about its lines (``start``:
+    the section lines before any header are in, for settings given without one)."""
+    reader = _Reader(unit_file.path, sections, start, _UNSAFE_261 if major >= 261 else _UNSAFE)
     reader.read(unit_file.text)
     return reader.settings, reader.logged
 
@@ -247,10 +252,12 @@ def read_unit(
     *,
     complete: bool = True,
     headerless: bool = False,
+    major: int = 262,
 ) -> Unit:
     """A unit from its main file and drop-ins, in the order given (``complete``: the first
     file is the unit's own; ``headerless``: lines before any section header are settings of
-    the unit's own section, for settings written alone)."""
+    the unit's own section, for settings written alone; ``major``: the systemd release, whose
+    rules for section headers changed in 261)."""
     if name is None:
         first = Path(files[0].path) if files else Path("unit.service")
         name = first.parent.name.removesuffix(".d") if not complete else first.name
@@ -259,7 +266,7 @@ def read_unit(
     settings: list[Setting] = []
     logged: list[Logged] = []
     for unit_file in files:
-        found, said = read_file(unit_file, sections, own if headerless else None)
+        found, said = read_file(unit_file, sections, own if headerless else None, major=major)
         settings += found
         logged += said
     return Unit(name, tuple(files), tuple(settings), tuple(logged), complete)

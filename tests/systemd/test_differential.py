@@ -101,7 +101,8 @@ def _line(rng: random.Random, release: str) -> str:
     if roll < 0.92:
         return rng.choice(["noequals", "=value", "BPFDelegateCommands"])
     if roll < 0.93:
-        return rng.choice(["[Service", '[Ser"vice]'])  # systemd stops reading the file
+        # systemd stops reading the file (the last three from 261 on)
+        return rng.choice(["[Service", '[Ser"vice]', "[]", "[Ser*vice]", "[[Service]]"])
     return ""
 
 
@@ -120,7 +121,8 @@ def generate(seed: int, count: int, release: str) -> list[list[str]]:
 
 def _ours(files: list[str], release: str) -> tuple[tuple[int, ...], list[str]]:
     names = ["x.service"] + [f"x.service.d/{n:02d}.conf" for n in range(1, len(files))]
-    unit = read_unit([UnitFile(name, text) for name, text in zip(names, files, strict=True)])
+    files_ = [UnitFile(name, text) for name, text in zip(names, files, strict=True)]
+    unit = read_unit(files_, major=load(release).major)
     outcome = evaluate(unit.assignments(), load(release))
     dropped = [
         word.text

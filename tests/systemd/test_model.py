@@ -153,6 +153,20 @@ def test_unit_file_reading(text: str, values: list[str]) -> None:
     assert [a.value for a in unit.assignments()] == values
 
 
+@pytest.mark.parametrize(
+    ("header", "before_261", "from_261"),
+    [("[]", ["a", "b"], ["a"]), ("[Serv*ice]", ["a", "b"], ["a"]), ("[[Service]]", ["a", "b"],
+     ["a"]), ("[Service]]", ["a", "b"], ["a", "b"]), ('[Ser"vice]', ["a"], ["a"])],
+)  # fmt: skip
+def test_section_headers_by_release(
+    header: str, before_261: list[str], from_261: list[str]
+) -> None:
+    text = f"[Service]\nBPFDelegateMaps=a\n{header}\n[Service]\nBPFDelegateMaps=b\n"
+    for major, values in ((260, before_261), (261, from_261), (262, from_261)):
+        unit = read_unit([UnitFile("x.service", text)], major=major)
+        assert [a.value for a in unit.assignments()] == values, major
+
+
 def test_unit_file_reading_is_systemds(systemd_real: SystemdOracle) -> None:
     texts = [
         "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n,BPFMapTypeArray\n",
@@ -161,6 +175,9 @@ def test_unit_file_reading_is_systemds(systemd_real: SystemdOracle) -> None:
         "[Service]\nBPFDelegateMaps=BPFMapTypeHash\nX=\udcff\nBPFDelegateMaps=any\n",
         "[Service]\rBPFDelegateMaps=BPFMapTypeHash\rBPFDelegateCommands=any",
         "[X-Y]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]\nBPFDelegateCommands=BPFProgLoad\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[]\n[Service]\nBPFDelegateMaps=any\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[S*]\n[Service]\nBPFDelegateMaps=any\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]]\n[Service]\nBPFDelegateMaps=any\n",
     ]
     for text, parsed in zip(texts, systemd_real.units([[text] for text in texts]), strict=True):
         outcome = evaluate(read_unit([UnitFile("x.service", text)]).assignments(), load("262.1"))
