@@ -185,3 +185,24 @@ def test_select(requested: str, chosen: str, why: str) -> None:
 def test_select_refuses(requested: str) -> None:
     with pytest.raises(UnknownRelease, match=r"known releases|not a systemd version"):
         select(requested)
+
+
+def test_tool_regenerates_the_shipped_tables_from_systemds_history(tmp_path: Path) -> None:
+    """With a systemd git history (DELEGOPTS_SYSTEMD_GIT, a git directory with the release
+    tags), the tool remakes every shipped table from the headers at the tags."""
+    import os
+
+    git_dir = os.environ.get("DELEGOPTS_SYSTEMD_GIT")
+    if not git_dir:
+        pytest.skip("set DELEGOPTS_SYSTEMD_GIT to a systemd git directory with its release tags")
+    tool = str(ROOT / "tools/gen_systemd_tables.py")
+    subprocess.run(
+        [sys.executable, tool, "tags", git_dir, "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    made = json.loads((tmp_path / "releases.json").read_text())
+    for release in made:
+        table = json.loads((tmp_path / f"{made[release]}.json").read_text())["tables"]
+        assert {ENUM_OF[kind]: list(load(release).names(kind)) for kind in OptionKind} == table
+    assert set(made) == set(known()) - {"262.1"}  # 262.1 comes from Debian's build
