@@ -59,6 +59,18 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\\"']")
 # systemd 261 made string_is_safe() refuse empty names and glob characters too.
 _UNSAFE_261 = re.compile(r"^$|[\x00-\x1f\x7f\\\"'*?\[]")
 _BOM = "\ufeff"
+#: systemd's LONG_LINE_MAX: a line this long, or a longer one joined from continuations,
+#: ends reading the file.
+LONG_LINE_MAX = 1024 * 1024
+
+
+def _size(line: str) -> int:
+    """The line's length in bytes, as systemd counts it."""
+    if line.isascii():
+        return len(line)
+    # A byte that is not UTF-8 arrives as one surrogate (surrogateescape): one byte.
+    return sum(1 if "\udc80" <= char <= "\udcff" else len(char.encode("utf-8", "surrogatepass"))
+               for char in line)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +148,7 @@ def _lines(text: str) -> Iterator[str]:
 
 def _is_utf8(text: str) -> bool:
     # Files are decoded with surrogateescape: a lone surrogate is a byte that is not UTF-8.
-    return not any("\udc80" <= char <= "\udcff" for char in text)
+    return not any("\ud800" <= char <= "\udfff" for char in text)
 
 
 class _Reader:
@@ -156,7 +168,9 @@ class _Reader:
         self.logged: list[Logged] = []
 
     def read(self, text: str) -> None:
-        continuation: str | None = None
+        # A continuation is kept as its parts: joining them once keeps long chains linear.
+        parts: list[str] = []
+        size = 0
         bom_seen = False
         number = start = 0
         for raw in _lines(text):
@@ -168,19 +182,27 @@ class _Reader:
             line = raw
             if not bom_seen and raw.startswith(_BOM):
                 line, bom_seen = raw[1:], True
-            if continuation is None:
+            if not parts:
                 start = number  # a continued line is placed on its first line, where its key is
-            logical = line if continuation is None else continuation + line
-            if (len(logical) - len(logical.rstrip("\\"))) % 2:
-                continuation = logical[:-1] + " "
+            # read_line() refuses a line of LONG_LINE_MAX bytes, the continuation check a
+            # joined line longer than that: -ENOBUFS ends config_parse()
+            length = _size(raw)
+            size += length - (len(raw) - len(line)) * 3  # a BOM is 3 bytes
+            if length >= LONG_LINE_MAX or size > LONG_LINE_MAX:
+                self._log(start, line[:80], "the line is longer than 1 MiB", stops=True)
+                return
+            # The parts before end in a blank, so the line's own backslashes decide.
+            if (len(line) - len(line.rstrip("\\"))) % 2:
+                parts.append(line[:-1] + " ")
                 continue
-            continuation = None
+            logical = "".join(parts) + line
+            parts, size = [], 0
             if not self.line(logical, start):
                 return
             if logical.strip(_WHITESPACE):
                 self.comments = []
-        if continuation is not None:
-            self.line(continuation, start)
+        if parts:
+            self.line("".join(parts), start)
 
     def _log(self, number: int, text: str, message: str, *, stops: bool = False) -> bool:
         self.logged.append(Logged(self.path, number, text, message, stops))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kernels import catalog
 from systemd_oracle import SystemdOracle
 
@@ -262,3 +264,40 @@ def test_kernel_names_are_spelled_through_their_bit(
     note = outcome.notes[0]
     assert note.message == f"systemd 262.1 drops {word!r}: {message}"
     assert note.fix == (f"write {fix}" if fix else None)
+
+
+def _long(length: int, split: bool) -> str:
+    head = "BPFDelegateCommands=BPFProgLoad,"
+    if not split:
+        return f"[Service]\n{head}{'x' * (length - len(head))}\nBPFDelegateMaps=any\n"
+    first = head + "x" * (length // 2 - len(head)) + "\\"
+    return f"[Service]\n{first}\n{'y' * (length - len(first))}\nBPFDelegateMaps=any\n"
+
+
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("length", [2**20 - 1, 2**20, 2**20 + 1])
+def test_a_line_of_a_mebibyte_stops_the_file_as_in_systemd(length: int, split: bool) -> None:
+    # read_line() refuses a line of 2**20 bytes; joined continuations may reach it, not pass it
+    unit = read_unit([UnitFile("x.service", _long(length, split))])
+    expected = length < 2**20 or (split and length == 2**20)
+    assert [a.kind for a in unit.assignments()] == ([C, M] if expected else [])
+    assert [logged.stops for logged in unit.logged] == ([] if expected else [True])
+
+
+def test_the_mebibyte_limit_is_systemds(systemd_real: SystemdOracle) -> None:
+    texts = [_long(n, split) for n in (2**20 - 1, 2**20, 2**20 + 1) for split in (False, True)]
+    for text, parsed in zip(texts, systemd_real.units([[t] for t in texts]), strict=True):
+        outcome = evaluate(read_unit([UnitFile("x.service", text)]).assignments(), load("262.1"))
+        assert tuple(outcome.masks[kind] for kind in OptionKind) == parsed.masks
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("[]=,\\\n\r\t #;aAB\udcffé\x00") | st.characters()))
+def test_any_text_reads_without_failing(text: str) -> None:
+    from kernels import catalog as kernel
+
+    from delegopts.formats.systemd import scan_unit
+
+    unit = read_unit([UnitFile("x.service", "[Service]\nBPFDelegateMaps=" + text)])
+    evaluate(unit.assignments(), load("262.1"), kernel("7.2.13"))
+    scan_unit(text, "x.service", kernel("7.2.13"), load("258"))
