@@ -268,6 +268,8 @@ def _service_found(
                 places.append(place)
     if not places:
         return None
+    order = {unit_file.path: number for number, unit_file in enumerate(unit.files)}
+    places.sort(key=lambda place: (order.get(place[0], len(order)), place[1]))
     builder = Builder([(number, text) for _, number, text in places])
     codes: frozenset[Code] = frozenset()
     for kind in OptionKind:

@@ -161,3 +161,27 @@ def test_format_from_systemd_follows_systemd() -> None:
         "warning", "warning", "warning",
     ]  # fmt: skip
     assert "F205" in err and "F201" in err and "F207" in err
+
+
+def test_kernel_findings_land_on_the_file_that_set_the_bit() -> None:
+    cat = (Path(__file__).parents[1] / "data" / "bpf-collector.cat").read_text()
+    status, out, err = run(
+        "check", "--btf", "7.2.13.btf", *S, "--ignore", "D501,D502", "--unit", "-", stdin=cat
+    )
+    assert status == 0
+    assert out.startswith("/usr/lib/systemd/system/bpf-collector.service:9: systemd 262.1")
+    located = [line.split(": ")[:3] for line in err.splitlines() if line.startswith("/")]
+    main, dropin = (
+        "/usr/lib/systemd/system/bpf-collector.service",
+        ("/etc/systemd/system/bpf-collector.service.d/override.conf"),
+    )
+    assert [f"{where} {code.split()[0]}" for where, _, code in located] == [
+        f"{main}:9:1 D401",  # delegate_maps comes from the unit's own file
+        f"{dropin}:3:21 F205",
+        f"{dropin}:3:33 F201",
+        f"{dropin}:4:21 F204",
+        f"{dropin}:4:21 F205",
+        f"{dropin}:5:21 D409",
+        f"{dropin}:5:36 F207",
+        f"{dropin}:5:36 D408",
+    ]
