@@ -94,7 +94,8 @@ class Child:
                 self.libc.fclose(handle)
         sys.stderr.flush()
         self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace").splitlines()
+        # only "\n" ends a logged line: a word may hold "\v", which splitlines() would cut at
+        return self.log.read().decode("utf-8", "replace").split("\n")[:-1]
 
     def _offset(self, setting: str) -> int:
         buffer = ctypes.create_string_buffer(_OBJECT_SIZE)

@@ -94,13 +94,31 @@ def _line(rng: random.Random, release: str) -> str:
     if roll < 0.93:
         # systemd stops reading the file (the last three from 261 on)
         return rng.choice(["[Service", '[Ser"vice]', "[]", "[Ser*vice]", "[[Service]]"])
+    if roll < 0.95:
+        # odd bytes: a NUL ends a line, a byte-order mark only counts before the first one
+        kind = rng.choice(list(OptionKind))
+        return (
+            rng.choice(["\ufeff", "", "\x00"])
+            + SETTINGS[kind]
+            + rng.choice(
+                [
+                    "=BPFMapCreate\x00BPFProgLoad",
+                    "==any",
+                    "=\ufeffany",
+                    "=é,BPFMapCreate",
+                    "=\x0bany",
+                ]
+            )
+        )
+    if roll < 0.96:
+        return rng.choice(["[Service]\t", "\ufeff[Service]", "[Service]\x00x", "[Unit]\\"])
     return ""
 
 
 def _file(rng: random.Random, release: str) -> str:
     lines = ["[Service]"] if rng.random() < 0.9 else []
     lines += [_line(rng, release) for _ in range(rng.randrange(1, 9))]
-    end = rng.choice(["\n", "\n", "\n", "\r\n", "\r"])
+    end = rng.choice(["\n", "\n", "\n", "\r\n", "\r", "\n\r", "\n\x00", "\x00"])
     text = end.join(lines)
     return text + (end if rng.random() < 0.9 else "")
 

@@ -1,6 +1,7 @@
 """Unit files and their drop-ins, read line by line as systemd's ``config_parse()`` reads them.
 
-- Lines end at ``\\n``, ``\\r\\n``, ``\\r`` or a NUL. A line whose first non-blank character
+- Lines end at ``\\n``, ``\\r``, a NUL, or a run of them in which none repeats
+  (``\\r\\n`` and ``\\n\\r`` are one line end). A line whose first non-blank character
   is ``#`` or ``;`` is a comment, even inside a continuation.
 - A line ending in an odd number of backslashes continues on the next one: the backslash
   becomes a blank and the next line is appended as it is (its leading blanks kept).
@@ -54,7 +55,9 @@ _KIND_OF = {setting: kind for kind, setting in SETTINGS.items()}
 #: The unit types with an execution environment, and the section that holds its settings.
 EXEC_SECTIONS = {".service": "Service", ".socket": "Socket", ".mount": "Mount", ".swap": "Swap"}
 _WHITESPACE = " \t\n\r"
-_EOL = re.compile(r"\r\n|\r|\n|\0")
+# read_line(): a line ends at a run of \n, \r and NUL in which none repeats, a NUL ending
+# the run ("\r\n", "\n\r", "\n\0" are one end; "\n\n" and "\0\n" two).
+_EOL = re.compile(r"(?:\r\n?|\n\r?)\x00?|\x00")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\\"']")
 # systemd 261 made string_is_safe() refuse empty names and glob characters too.
 _UNSAFE_261 = re.compile(r"^$|[\x00-\x1f\x7f\\\"'*?\[]")

@@ -178,6 +178,11 @@ def test_unit_file_reading_is_systemds(systemd_real: SystemdOracle) -> None:
         "[Service]\rBPFDelegateMaps=BPFMapTypeHash\rBPFDelegateCommands=any",
         "[X-Y]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]\nBPFDelegateCommands=BPFProgLoad\n",
         "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[]\n[Service]\nBPFDelegateMaps=any\n",
+        # line ends: a run of \n, \r and NUL with none repeated is one end
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n\r,BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n\n,BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\x00\n,BPFMapTypeArray\n",
+        "[Service]\nBPFDelegateMaps=BPFMapTypeHash\\\n\x00,BPFMapTypeArray\n",
         "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[S*]\n[Service]\nBPFDelegateMaps=any\n",
         "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n[Service]]\n[Service]\nBPFDelegateMaps=any\n",
     ]
