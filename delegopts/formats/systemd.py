@@ -38,6 +38,12 @@ _CODE_OF = {
     NoteKind.RESET: Code.SYSTEMD_RESET,
     NoteKind.IGNORED: Code.SYSTEMD_IGNORED,
 }
+# by what the reader's message names
+_STOP_FIXES = {
+    "section header": "write a section header as '[Name]', without quotes, backslashes or '*?['",
+    "UTF-8": "write the line in UTF-8",
+    "MiB": "keep the line, continuations joined, below 1 MiB",
+}
 _KEYS = {setting.lower(): setting for setting in SETTINGS.values()}
 
 
@@ -100,7 +106,7 @@ def _stopped(path: str, line: int, text: str, message: str) -> Diagnostic:
         line,
         text,
         Span(0, max(len(text.rstrip()), 1)),
-        "fix the line (a section header is '[Name]' alone on its line)",
+        next((fix for key, fix in _STOP_FIXES.items() if key in message), "fix the line"),
     )
 
 
