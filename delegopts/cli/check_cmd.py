@@ -264,19 +264,19 @@ def _unit_batches(name: str, catalog: Catalog, release: Release, io: IO) -> Iter
                 yield _whole(scan_unit_files(files, catalog, release, name=unit,
                                              complete=complete))  # fmt: skip
             return
-        if path.suffix == ".conf" and path.parent.name.endswith(".d"):
-            unit = path.parent.name.removesuffix(".d")
-            files, complete = (
-                [UnitFile(name, path.read_bytes().decode("utf-8", "surrogateescape"))],
-                False,
-            )
+        # a drop-in, or a folder of them, names its unit: 'foo.service.d/x.conf'
+        folder = path if path.is_dir() else path.parent
+        owner = folder.name.removesuffix(".d") if folder.name.endswith(".d") else None
+        if path.suffix == ".conf" and owner is not None:
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+            files, complete = [UnitFile(name, text)], False
         else:
             files, complete = unit_files(path)
     except OSError as error:
         raise InputError(
             name, f"cannot read: {error.strerror or error}", errno=error.errno
         ) from error
-    yield _whole(scan_unit_files(files, catalog, release, name=None if complete else unit,
+    yield _whole(scan_unit_files(files, catalog, release, name=None if complete else owner,
                                  complete=complete))  # fmt: skip
 
 

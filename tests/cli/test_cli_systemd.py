@@ -185,3 +185,14 @@ def test_kernel_findings_land_on_the_file_that_set_the_bit() -> None:
         f"{dropin}:5:36 F207",
         f"{dropin}:5:36 D408",
     ]
+
+
+def test_a_folder_of_dropins_names_its_unit() -> None:
+    _write({"app.service.d/a.conf": OVERRIDE, "app.service.d/b.conf": "[Service]\nPrivateBPF=no\n"})
+    status, out, err = check(*S, "--unit", "app.service.d")
+    assert status == 0
+    assert out == (
+        "app.service.d/a.conf:3: systemd 262.1 BPFDelegate*= settings of app.service: "
+        "delegate_cmds=map_create\n"
+    )
+    assert "F202 BPFDelegateCommands= has no effect: PrivateBPF= is 'no'" in err
