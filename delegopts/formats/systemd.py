@@ -21,13 +21,14 @@ from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
 from delegopts.formats._found import Builder, Found, Scan, finding
 from delegopts.formats.mountopts import kept_pieces
+from delegopts.options import Options
 from delegopts.policy import ignored_codes
 from delegopts.systemd.headers import camel_case
 from delegopts.systemd.model import ALL_BITS, Note, NoteKind, Outcome, evaluate, other_kernel_name
 from delegopts.systemd.tables import Release, known, load
 from delegopts.systemd.units import SETTINGS, Unit, UnitFile, read_unit
 
-__all__ = ["SETTINGS", "scan_unit", "scan_unit_files", "systemd_name"]
+__all__ = ["SETTINGS", "scan_unit", "scan_unit_files", "systemd_name", "to_systemd"]
 
 _TRUE = {"1", "yes", "y", "true", "t", "on"}
 _FALSE = {"0", "no", "n", "false", "f", "off"}
@@ -54,6 +55,20 @@ def systemd_name(name: Name) -> str:
     'BPFProgTypeXdp'
     """
     return camel_case(name.declared)
+
+
+def to_systemd(options: Options, release: Release | None = None) -> tuple[list[str], list[str]]:
+    """The settings ``release`` (the newest known by default) reads back to ``options``'
+    masks, and what they cannot express (see :func:`delegopts.systemd.write.to_settings`).
+
+    >>> from delegopts import parse
+    >>> to_systemd(parse("delegate_progs=xdp", tiny_catalog))[0][-1]
+    'BPFDelegatePrograms=BPFProgTypeXdp'
+    """
+    from delegopts.systemd.write import to_settings
+
+    written = to_settings(options, release or load(known()[-1]))
+    return list(written.lines), list(written.lost)
 
 
 def scan_unit(text: str, path: str, catalog: Catalog, release: Release | None = None) -> Scan:
