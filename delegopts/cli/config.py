@@ -4,7 +4,8 @@
 Keys (all optional): ``kernel`` (a shipped snapshot, as ``--kernel``), ``btf`` (as
 ``--btf``; relative to the file's folder), ``kernel-release`` (as ``--kernel-release``),
 ``ignore`` (a list of codes or names, added to ``--ignore``), ``strict`` (a boolean, as
-``--strict``). The command line wins over the file; ``--config FILE`` names another file
+``--strict``), ``systemd`` (the release units are read as, as ``--systemd``). The command
+line wins over the file; ``--config FILE`` names another file
 and ``--no-config`` reads none.
 
 >>> settings = parse_settings({"kernel": "6.12.107", "ignore": ["D501"]}, "delegopts.toml")
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Settings", "apply_settings", "find_settings", "parse_settings", "read_settings"]
 
-_KEYS = ("kernel", "btf", "kernel-release", "ignore", "strict")
+_KEYS = ("kernel", "btf", "kernel-release", "ignore", "strict", "systemd")
 
 
 class Settings(NamedTuple):
@@ -39,6 +40,7 @@ class Settings(NamedTuple):
     kernel_release: str | None = None
     ignore: tuple[str, ...] = ()
     strict: bool | None = None
+    systemd: str | None = None
 
 
 def find_settings(start: str | os.PathLike[str]) -> Path | None:
@@ -99,7 +101,7 @@ def parse_settings(table: Any, path: str) -> Settings:
         raise UsageError(
             f"{where}: unknown setting {printable(unknown[0])!r}; settings: {', '.join(_KEYS)}"
         )
-    for key in ("kernel", "btf", "kernel-release"):
+    for key in ("kernel", "btf", "kernel-release", "systemd"):
         if key in table and not isinstance(table[key], str):
             raise UsageError(f"{where}: {key} must be a string")
     ignore = table.get("ignore", [])
@@ -115,7 +117,7 @@ def parse_settings(table: Any, path: str) -> Settings:
     if btf is not None and not os.path.isabs(btf):
         btf = os.path.join(os.path.dirname(path) or ".", btf)
     return Settings(path, table.get("kernel"), btf, table.get("kernel-release"),
-                    tuple(ignore), strict)  # fmt: skip
+                    tuple(ignore), strict, table.get("systemd"))  # fmt: skip
 
 
 def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
@@ -131,3 +133,5 @@ def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
         args.ignore = [*settings.ignore, *args.ignore]
     if hasattr(args, "strict") and settings.strict is not None and not args.strict:
         args.strict = settings.strict
+    if getattr(args, "systemd", "given") is None:
+        args.systemd = settings.systemd

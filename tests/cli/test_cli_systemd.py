@@ -196,3 +196,16 @@ def test_a_folder_of_dropins_names_its_unit() -> None:
         "delegate_cmds=map_create\n"
     )
     assert "F202 BPFDelegateCommands= has no effect: PrivateBPF= is 'no'" in err
+
+
+def test_a_settings_file_names_the_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write({"app.service": APP + "BPFDelegateMaps=BPFMapTypeInsnArray\n"})
+    Path("delegopts.toml").write_text('systemd = "258.3"\n')
+    _, _, err = check("app.service")
+    assert err.startswith("units read as systemd 258.3 (--systemd 258.3)\n")
+    assert "F201" in err  # 258.3 has no BPFMapTypeInsnArray
+    _, _, err = check("--systemd", "258.4", "app.service")  # the command line wins
+    assert err.startswith("units read as systemd 258.4") and "F201" not in err
+    Path("delegopts.toml").write_text("systemd = 258\n")
+    status, _, err = check("app.service")
+    assert status == 2 and err.endswith("delegopts.toml: systemd must be a string\n")
