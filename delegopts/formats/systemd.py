@@ -238,7 +238,9 @@ def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
     nonzero = [outcome.final[kind] for kind in OptionKind if outcome.masks[kind]]
     first = nonzero[0].assignment if nonzero else outcome.effects[0].assignment
     span = Span(0, len(SETTINGS[first.kind]))
-    private, users = unit.last("PrivateBPF"), unit.last("PrivateUsers")
+    # systemd ignores a PrivateBPF= it cannot parse (parse_boolean(): any case)
+    private = unit.last("PrivateBPF", lambda value: value.lower() in _TRUE | _FALSE)
+    users = unit.last("PrivateUsers")
     if private is None or private.value.lower() not in _TRUE:
         if private is None and not unit.complete:
             return []  # the unit's own file, not read, may set it

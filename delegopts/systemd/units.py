@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,9 +136,11 @@ class Unit:
             if s.read and s.section == self.section and s.key in _KIND_OF
         ]
 
-    def last(self, key: str) -> Setting | None:
-        """The assignment of ``key`` in the unit's own section that systemd keeps."""
+    def last(self, key: str, valid: Callable[[str], bool] | None = None) -> Setting | None:
+        """The assignment of ``key`` in the unit's own section that systemd keeps: the last
+        one (whose value is ``valid``, where systemd ignores values it cannot parse)."""
         found = [s for s in self.settings if s.read and s.section == self.section and s.key == key]
+        found = [s for s in found if valid is None or valid(s.value)]
         return found[-1] if found else None
 
 

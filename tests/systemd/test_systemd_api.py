@@ -36,3 +36,12 @@ def test_check_text_of_a_unit_takes_the_release() -> None:
                                   systemd="262.1", lint=False)  # fmt: skip
     assert [f.code.value for f in report.findings] == ["F207"]
     assert str(report.results[0].options) == "delegate_progs=syscall"
+
+
+def test_an_unparsable_private_bpf_is_ignored() -> None:
+    text = (
+        "[Service]\nPrivateBPF=YES\nPrivateBPF=maybe\nPrivateUsers=yes\n"
+        "BPFDelegateCommands=BPFProgLoad\n"
+    )
+    report = delegopts.check_text(text, "unit", catalog("7.2.13"), path="p.service", lint=False)
+    assert [f.code.value for f in report.findings] == []
