@@ -165,8 +165,10 @@ def _shifted(
             continue
         line = effect.assignment
         for word in effect.words:
-            kernel = other_kernel_name(catalog[kind], word.bit, word.text) if word.bit else None
-            if word.bit is None or kernel is None:
+            if word.bit is None:
+                continue
+            kernel = other_kernel_name(catalog[kind], word.bit, word.text)
+            if kernel is None:
                 continue
             wanted = next(
                 (n for n in catalog[kind].names if n.fits and camel_case(n.declared) == word.text),
