@@ -239,7 +239,10 @@ def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
     # Point at a setting that delegates something, where one does.
     nonzero = [outcome.final[kind] for kind in OptionKind if outcome.masks[kind]]
     first = nonzero[0].assignment if nonzero else outcome.effects[0].assignment
-    span = Span(0, len(SETTINGS[first.kind]))
+    lead = next(
+        (s.key_column for s in unit.settings if (s.path, s.line) == (first.path, first.line)), 0
+    )
+    span = Span(lead, lead + len(SETTINGS[first.kind]))
     # systemd ignores a PrivateBPF= it cannot parse (parse_boolean(): any case)
     private = unit.last("PrivateBPF", lambda value: value.lower() in _TRUE | _FALSE)
     users = unit.last("PrivateUsers")
