@@ -14,15 +14,11 @@ from systemd_units import generate
 from delegopts import Catalog, parse
 from delegopts.catalog import OptionKind
 from delegopts.formats.systemd import scan_unit_files
-from delegopts.livekernel import TrialMounter, mount_unavailable
+from delegopts.livekernel import TrialMounter
 from delegopts.systemd.tables import load
 from delegopts.systemd.units import UnitFile
 
-_REASON = mount_unavailable()
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(_REASON is not None, reason=f"cannot mount bpffs: {_REASON}"),
-]
+pytestmark = pytest.mark.live  # tests/conftest.py skips these where bpffs cannot be mounted
 UNITS = 400
 
 
