@@ -181,6 +181,7 @@ def _batches(
         if stream is not io.inp:
             opened.append(stream)
         if kind is None:  # what the file holds says what it is, else its name
+            original = stream
             sniffed, stream = sniff_stream(stream)
             kind = cast("Format | None", sniffed) or guess_format(name)
             if kind is None:
@@ -188,6 +189,11 @@ def _batches(
                     f"delegopts check: cannot tell the format of {printable(name)}: "
                     "use --fstab, --unit, --mountinfo, --incus or --lxd"
                 )
+            if kind == "unit" and original is not io.inp:  # read with its drop-ins instead
+                opened.remove(original)
+                original.close()
+                plans.append(lambda: _unit_batches(name, catalog, release_of(), io))
+                return
         form: Format = kind
         plans.append(lambda: _file_batches(form, name, stream, catalog))
 

@@ -46,8 +46,9 @@ examples:
   delegate_cmds=0x21
 
 --to: kernel (what /proc/mounts shows), hex (masks as numbers), json (every mask),
-systemd (PrivateBPF=/BPFDelegate*= settings the --systemd VERSION reads back), incus (security.bpffs.delegate_* keys),
-lxd (security.delegate_bpf* keys).
+systemd (PrivateBPF=/BPFDelegate*= settings the --systemd VERSION reads back: its own name
+tables, e.g. BPFProgTypeNetfilter for the kernel's syscall bit), incus
+(security.bpffs.delegate_* keys), lxd (security.delegate_bpf* keys).
 --from: kernel (also hex), json (what --to json prints), systemd, incus or lxd (one input is
 one setting a line, or a file: for incus and lxd any shape check reads, one option string
 for each instance or profile in it).
