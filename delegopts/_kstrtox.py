@@ -84,7 +84,7 @@ def kstrtoull(text: str, base: int = 0) -> int:
     if index == start:
         if not text:
             return _raise("empty", 0, 0)
-        if base == 8 and text[start] in "89":
+        if base == 8 and start < len(text) and text[start] in "89":
             return _raise(f"{text[start]!r} is not an octal digit", start, start + 1)
         what = "a number" if start == 0 else f"{_BASE_NAMES[base]} number"
         return _raise(f"{text!r} is not {what}", 0, len(text))

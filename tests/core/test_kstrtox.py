@@ -22,6 +22,7 @@ CASES = [
     ("18446744073709551616", 0, ("ERANGE", 0)), ("0x10000000000000000", 0, ("ERANGE", 0)),
     ("99999999999999999999999x", 0, ("ERANGE", 0)), ("8", 8, ("EINVAL", 0)),
     ("0x1ff", 8, ("EINVAL", 1)),
+    ("+", 8, ("EINVAL", 0)), ("+", 16, ("EINVAL", 0)),  # a sign alone (was IndexError)
 ]  # fmt: skip
 
 
