@@ -1,4 +1,4 @@
-"""Regenerate ``delegopts/systemd/tables/``: the BPFDelegate*= name tables of each systemd release.
+"""Regenerate ``delegopts/systemd/releases/``: each systemd release's BPFDelegate*= name tables.
 
 From systemd's git history: each release tag from v258 on (point releases included: some
 of them updated the bundled header, and with it the tables), the rules of systemd's
@@ -12,8 +12,8 @@ From a build, where no tag can be read: the tables compiled into its
 
     .venv/bin/python tools/gen_systemd_tables.py library 262.1 DIR --source "Debian's 262.1-1"
 
-Identical tables are stored once, as ``tables/<first release>.json``, and
-``tables/releases.json`` maps every release to its table.
+Identical tables are stored once, as ``releases/<first release>.json``, and
+``releases/releases.json`` maps every release to its table.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from delegopts.systemd.headers import ENUMS, read_header
 
-_OUT = Path(__file__).resolve().parents[1] / "delegopts" / "systemd" / "tables"
+_OUT = Path(__file__).resolve().parents[1] / "delegopts" / "systemd" / "releases"
 # Where systemd bundles the header: src/include/uapi from v258 on, src/basic/linux before.
 _HEADERS = ("src/include/uapi/linux/bpf.h", "src/basic/linux/bpf.h")
 _TAG = re.compile(r"v(2(?:5[89]|[6-9]\d)(?:\.\d+)?)")

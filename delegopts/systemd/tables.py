@@ -1,6 +1,6 @@
 """systemd's BPFDelegate*= name tables, for each release, as that release was built.
 
-The tables under ``tables/`` are written by ``tools/gen_systemd_tables.py``: from the
+The tables under ``releases/`` are written by ``tools/gen_systemd_tables.py``: from the
 ``bpf.h`` systemd bundles at each release tag, read by the rules of its build script
 (:mod:`delegopts.systemd.headers`), or from the tables compiled into a real build.
 Point releases matter: 258.4 and 258.5 took newer headers, and with them new names.
@@ -72,7 +72,7 @@ def _key(version: str) -> tuple[int, ...]:
 
 @functools.cache
 def _index() -> dict[str, str]:
-    index: dict[str, str] = json.loads(read_text("delegopts.systemd", "tables/releases.json"))
+    index: dict[str, str] = json.loads(read_text("delegopts.systemd.releases", "releases.json"))
     return index
 
 
@@ -135,7 +135,7 @@ def load(version: str) -> Release:
         raise UnknownRelease(
             f"no BPFDelegate*= tables for systemd {version}", suggestion=_known_list()
         )
-    document = json.loads(read_text("delegopts.systemd", f"tables/{table}.json"))
+    document = json.loads(read_text("delegopts.systemd.releases", f"{table}.json"))
     tables = {kind: tuple(document["tables"][enum]) for kind, enum in ENUM_OF.items()}
     return Release(version, str(document["source"]), tables)
 
