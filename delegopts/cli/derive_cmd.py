@@ -72,7 +72,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.derive.needs import derive, load_objects
-    from delegopts.derive.report import canonical, text_lines, to_json, to_lxd
+    from delegopts.derive.report import canonical, text_lines, to_json
     from delegopts.derive.sections import SectionTable
     from delegopts.display import printable
 
@@ -91,8 +91,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if to == "json":
         dump_json(to_json(answer, catalog), io, "derive")
     elif to == "lxd":
-        text = canonical(answer, catalog, optional_probes=optional)
-        io.out.write("".join(f"{line}\n" for line in to_lxd(text)))
+        from delegopts.formats.lxd import to_lxd
+        from delegopts.semantics import parse
+
+        lines, _ = to_lxd(parse(canonical(answer, catalog, optional_probes=optional), catalog))
+        io.out.write("".join(f"{line}\n" for line in lines))
     elif to == "systemd":
         from delegopts.semantics import parse
         from delegopts.systemd.write import to_settings

@@ -13,7 +13,7 @@ from delegopts.derive.needs import PROBES, Answer, Need
 from delegopts.display import printable
 from delegopts.errors import OptionError
 
-__all__ = ["canonical", "text_lines", "to_json", "to_lxd"]
+__all__ = ["canonical", "text_lines", "to_json"]
 
 #: How many things needing one bit are named before "and N more".
 SHOWN = 2
@@ -115,29 +115,3 @@ def to_json(answer: Answer, catalog: Catalog) -> dict[str, Any]:
         "notes": list(answer.notes),
         "errors": list(answer.errors),
     }
-
-
-#: LXD's instance keys for each delegate option (``security.delegate_bpf.*``); LXD hands
-#: each value to bpffs as it is, so the kernel's ':'-separated spelling is kept.
-LXD_KEYS = {
-    OptionKind.CMDS: "security.delegate_bpf.cmd_types",
-    OptionKind.MAPS: "security.delegate_bpf.map_types",
-    OptionKind.PROGS: "security.delegate_bpf.prog_types",
-    OptionKind.ATTACHS: "security.delegate_bpf.attach_types",
-}
-
-
-def to_lxd(options: str) -> list[str]:
-    """``lxc config set`` key=value lines for a canonical option string.
-
-    >>> to_lxd("delegate_cmds=map_create:prog_load,delegate_progs=xdp")
-    ['security.delegate_bpf=true', 'security.delegate_bpf.cmd_types=map_create:prog_load', \
-'security.delegate_bpf.prog_types=xdp']
-    """
-    lines = ["security.delegate_bpf=true"]
-    for piece in filter(None, options.split(",")):
-        key, _, value = piece.partition("=")
-        kind = OptionKind.from_key(key)
-        if kind is not None:
-            lines.append(f"{LXD_KEYS[kind]}={value}")
-    return lines
