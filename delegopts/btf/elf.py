@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from delegopts.btf.kimage import find_banner
 from delegopts.btf.reader import MAX_RAW_BTF
 from delegopts.errors import BTFError
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
 
 __all__ = ["ElfBTF", "read_elf_btf"]
 
@@ -37,6 +40,47 @@ class ElfBTF:
     banner: str | None
 
 
+#: More sections than any vmlinux has (about 100 with BTF; 64K+ only with -ffunction-sections
+#: in a relocatable object); a larger count is a corrupt header.
+MAX_SECTIONS = 1 << 20
+
+
+def _check_section_table(elf: ELFFile, file_size: int, source: str) -> None:
+    """The section header table must be made of whole headers lying inside the file.
+
+    Checked here rather than left to pyelftools: its older releases walk a table of
+    ``e_shentsize`` 0 or of 2**56 entries (``e_shnum`` 0 takes the count from section 0)
+    one header at a time, forever.
+    """
+    header = elf.header
+    entry = elf.structs.Elf_Shdr.sizeof()
+    if header["e_shoff"] == 0:
+        return  # no section header table: pyelftools sees no sections
+    if header["e_shentsize"] != entry:
+        raise BTFError(
+            f"corrupt ELF file: section header size e_shentsize is {header['e_shentsize']}, "
+            f"not {entry}",
+            source=source,
+            offset=0x3A if elf.elfclass == 64 else 0x2E,
+        )
+    shoff = header["e_shoff"]
+    if shoff + entry > file_size:
+        raise BTFError(
+            f"corrupt ELF file: section headers at {shoff} lie outside the file "
+            f"({file_size} bytes)",
+            source=source,
+            offset=0x28 if elf.elfclass == 64 else 0x20,
+        )
+    count = elf.num_sections()  # e_shnum 0 reads section 0, which now lies in the file
+    if count > MAX_SECTIONS or shoff + count * entry > file_size:
+        raise BTFError(
+            f"corrupt ELF file: {count} section headers of {entry} bytes at {shoff} "
+            f"run past the end of the file ({file_size} bytes)",
+            source=source,
+            offset=shoff,
+        )
+
+
 def read_elf_btf(stream: BinaryIO, *, source: str, banner: bool = True) -> ElfBTF:
     """The ``.BTF`` section of the ELF file in ``stream``."""
     from elftools.common.exceptions import ELFError
@@ -47,6 +91,7 @@ def read_elf_btf(stream: BinaryIO, *, source: str, banner: bool = True) -> ElfBT
     stream.seek(0)
     try:
         elf = ELFFile(stream)
+        _check_section_table(elf, file_size, source)
         section = elf.get_section_by_name(".BTF")
         if section is None:
             raise BTFError(

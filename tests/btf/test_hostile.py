@@ -105,6 +105,14 @@ ELF_CASES: list[tuple[str, bytes, str]] = [
     (".BTF absurd size", patched(ELF, BTF_SHDR + 32, "<Q", 1 << 40), ".BTF section"),
     ("no .BTF", ELF.replace(b".BTF\0", b".XYZ\0"), "CONFIG_DEBUG_INFO_BTF"),
     ("bad shstrndx", patched(ELF, 0x3E, "<H", 200), ""),
+    # Older pyelftools walk these tables one header at a time, for ever.
+    ("section header size 0", patched(ELF, 0x3A, "<H", 0), "e_shentsize is 0, not 64"),
+    ("section header size 0, count 0", patched(patched(ELF, 0x3A, "<H", 0), 0x3C, "<H", 0),
+     "e_shentsize is 0, not 64"),
+    ("section count from section 0, huge", patched(patched(ELF, 0x3C, "<H", 0),
+     ELF_SHOFF + 32, "<Q", 1 << 56), f"{1 << 56} section headers of 64 bytes"),
+    ("section count past the end", patched(ELF, 0x3C, "<H", 0xFEFF), "65279 section headers"),
+    ("section headers start past the end", patched(ELF, 0x28, "<Q", 1 << 62), "outside the file"),
     (".BTF holds garbage", ELF.replace(BLOB[:8], b"\x00" * 8), "bad magic"),
 ]  # fmt: skip
 
