@@ -25,7 +25,7 @@ from delegopts.errors import BTFError
 if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
 
-__all__ = ["ElfBTF", "read_elf_btf"]
+__all__ = ["ElfBTF", "read_elf_btf", "section_table_problem"]
 
 MAX_BTF = MAX_RAW_BTF
 
@@ -45,40 +45,36 @@ class ElfBTF:
 MAX_SECTIONS = 1 << 20
 
 
-def _check_section_table(elf: ELFFile, file_size: int, source: str) -> None:
-    """The section header table must be made of whole headers lying inside the file.
+def section_table_problem(elf: ELFFile, file_size: int) -> tuple[str, int] | None:
+    """What is wrong with the section header table, and the offset it names, or None.
 
-    Checked here rather than left to pyelftools: its older releases walk a table of
-    ``e_shentsize`` 0 or of 2**56 entries (``e_shnum`` 0 takes the count from section 0)
-    one header at a time, forever.
+    The table must be made of whole headers lying inside the file. Checked before
+    pyelftools walks it: its older releases walk a table of ``e_shentsize`` 0, or of 2**56
+    entries (``e_shnum`` 0 takes the count from section 0), one header at a time, forever.
     """
     header = elf.header
-    entry = elf.structs.Elf_Shdr.sizeof()
     if header["e_shoff"] == 0:
-        return  # no section header table: pyelftools sees no sections
+        return None  # no section header table: pyelftools sees no sections
+    entry = elf.structs.Elf_Shdr.sizeof()
     if header["e_shentsize"] != entry:
-        raise BTFError(
-            f"corrupt ELF file: section header size e_shentsize is {header['e_shentsize']}, "
-            f"not {entry}",
-            source=source,
-            offset=0x3A if elf.elfclass == 64 else 0x2E,
+        return (
+            f"section header size e_shentsize is {header['e_shentsize']}, not {entry}",
+            0x3A if elf.elfclass == 64 else 0x2E,
         )
     shoff = header["e_shoff"]
     if shoff + entry > file_size:
-        raise BTFError(
-            f"corrupt ELF file: section headers at {shoff} lie outside the file "
-            f"({file_size} bytes)",
-            source=source,
-            offset=0x28 if elf.elfclass == 64 else 0x20,
+        return (
+            f"section headers at {shoff} lie outside the file ({file_size} bytes)",
+            0x28 if elf.elfclass == 64 else 0x20,
         )
     count = elf.num_sections()  # e_shnum 0 reads section 0, which now lies in the file
     if count > MAX_SECTIONS or shoff + count * entry > file_size:
-        raise BTFError(
-            f"corrupt ELF file: {count} section headers of {entry} bytes at {shoff} "
-            f"run past the end of the file ({file_size} bytes)",
-            source=source,
-            offset=shoff,
+        return (
+            f"{count} section headers of {entry} bytes at {shoff} run past the end of the "
+            f"file ({file_size} bytes)",
+            shoff,
         )
+    return None
 
 
 def read_elf_btf(stream: BinaryIO, *, source: str, banner: bool = True) -> ElfBTF:
@@ -91,7 +87,9 @@ def read_elf_btf(stream: BinaryIO, *, source: str, banner: bool = True) -> ElfBT
     stream.seek(0)
     try:
         elf = ELFFile(stream)
-        _check_section_table(elf, file_size, source)
+        problem = section_table_problem(elf, file_size)
+        if problem is not None:
+            raise BTFError(f"corrupt ELF file: {problem[0]}", source=source, offset=problem[1])
         section = elf.get_section_by_name(".BTF")
         if section is None:
             raise BTFError(

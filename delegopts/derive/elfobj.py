@@ -219,8 +219,15 @@ def read_object(data: bytes, *, origin: str) -> BPFObject:
     from elftools.elf.relocation import RelocationSection
     from elftools.elf.sections import SymbolTableSection
 
+    from delegopts.btf.elf import section_table_problem
+
     try:
         elf = ELFFile(io.BytesIO(data))
+        problem = section_table_problem(elf, len(data))
+        if problem is not None:
+            raise ObjectError(
+                f"corrupt BPF ELF object: {problem[0]} (at byte {problem[1]})", source=origin
+            )
         if elf["e_machine"] != "EM_BPF" and elf.header["e_machine"] != EM_BPF:
             raise ObjectError(f"e_machine is {elf['e_machine']}, not BPF", source=origin)
         sections: list[Section] = []

@@ -285,6 +285,34 @@ def test_files_without_objects_are_refused(tmp_path: Path, content: bytes, messa
         find_objects(path)
 
 
+def _bpf_elf(shentsize: int, shnum: int, count_in_section_0: int = 0) -> bytes:
+    """An ELF64 BPF header and one section header, e_shoff 64."""
+    import struct
+
+    header = (
+        b"\x7fELF\x02\x01\x01"
+        + bytes(9)
+        + struct.pack("<HHIQQQIHHHHHH", 1, 247, 1, 0, 0, 64, 0, 64, 0, 0, shentsize, shnum, 0)
+    )
+    section_0 = bytes(32) + struct.pack("<Q", count_in_section_0) + bytes(24)
+    return header + section_0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # older pyelftools walk these section tables one header at a time, for ever
+        (_bpf_elf(0, 0), "e_shentsize is 0, not 64 (at byte 58)"),
+        (_bpf_elf(0, 3), "e_shentsize is 0, not 64 (at byte 58)"),
+        (_bpf_elf(64, 0, 1 << 56), f"{1 << 56} section headers of 64 bytes at 64 run past"),
+        (_bpf_elf(64, 0xFFF0), "65520 section headers of 64 bytes at 64 run past the end"),
+    ],
+)
+def test_corrupt_section_tables_are_refused(content: bytes, message: str) -> None:
+    with pytest.raises(ObjectError, match=re.escape(message)):
+        read_object(content, origin="corrupt.o")
+
+
 def test_a_directory_reports_only_named_files(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not BPF")
     (tmp_path / "sub").mkdir()
