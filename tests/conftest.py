@@ -9,9 +9,11 @@ modules are imported, so ``pytest -m "not live"`` mounts nothing.
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from typing import TextIO
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -40,6 +42,28 @@ def _why_not_live() -> str | None:
 
     reason = mount_unavailable()
     return None if reason is None else f"cannot mount bpffs: {reason}"
+
+
+#: A test still running after this long is hung (the whole suite takes a few minutes):
+#: every thread's stack is printed and the run ends, rather than waiting for CI's limit.
+#: Long fuzzing runs (DELEGOPTS_FUZZ_EXAMPLES) raise it; 0 turns the watchdog off.
+HANG_SECONDS = float(os.environ.get("DELEGOPTS_HANG_SECONDS", "300"))
+_real_stderr: list[TextIO] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # output capture is suspended here: descriptor 2 is the terminal or CI's log
+    _real_stderr.append(open(os.dup(2), "w"))  # noqa: SIM115 - open for the whole run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    if HANG_SECONDS > 0:
+        faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=_real_stderr[0])
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

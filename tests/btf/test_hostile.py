@@ -232,7 +232,8 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-# A few seconds in every run; DELEGOPTS_FUZZ_EXAMPLES=100000 for a long run.
+# A few seconds in every run; DELEGOPTS_FUZZ_EXAMPLES=100000 DELEGOPTS_HANG_SECONDS=0 for a
+# long run.
 @settings(
     max_examples=int(os.environ.get("DELEGOPTS_FUZZ_EXAMPLES", "1000")),
     deadline=None,
