@@ -209,7 +209,7 @@ def systemd_release(args: argparse.Namespace) -> tuple[Release, str]:
     from delegopts.systemd.tables import UnknownRelease, select
 
     try:
-        return select(args.systemd)
+        return select(args.systemd, origin=getattr(args, "systemd_origin", None))
     except UnknownRelease as error:
         raise UsageError(f"delegopts: {error}") from error
 

@@ -133,5 +133,6 @@ def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
         args.ignore = [*settings.ignore, *args.ignore]
     if hasattr(args, "strict") and settings.strict is not None and not args.strict:
         args.strict = settings.strict
-    if getattr(args, "systemd", "given") is None:
+    if getattr(args, "systemd", "given") is None and settings.systemd is not None:
         args.systemd = settings.systemd
+        args.systemd_origin = f"systemd = {settings.systemd!r} in {printable(settings.path)}"

@@ -63,7 +63,7 @@ class UnknownRelease(DelegoptsError, ValueError):
 
     def __init__(self, message: str, *, suggestion: str) -> None:
         super().__init__(f"{message}; {suggestion}")
-        self.suggestion = suggestion
+        self.message, self.suggestion = message, suggestion
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -186,19 +186,30 @@ def _resolve(version: str) -> tuple[Release, str]:
     return load(closest), f"; tables of {closest}: none were read for {version} itself"
 
 
-def select(requested: str | None) -> tuple[Release, str]:
+def select(requested: str | None, *, origin: str | None = None) -> tuple[Release, str]:
     """The tables for ``--systemd VERSION`` (None: the installed one, else the newest known),
-    and a sentence saying which release was chosen and why."""
+    and a sentence saying which release was chosen and why.
+
+    ``origin`` says where ``requested`` was written when not on the command line (a
+    settings file): the sentence and any error name it instead of ``--systemd``.
+    """
     newest = known()[-1]
     if requested is not None:
+        where = origin or f"--systemd {requested}"
         match = _VERSION.fullmatch(requested.strip())
         if match is None:
             raise UnknownRelease(
-                f"--systemd {requested!r}: not a systemd version",
-                suggestion="give the release, e.g. --systemd 262.1 or --systemd 258",
+                f"{origin or f'--systemd {requested!r}'}: not a systemd version",
+                suggestion="give the release, e.g. 262.1 or 258",
             )
-        release, note = _resolve(match[1])
-        return release, f"systemd {match[1]} (--systemd {requested}{note})"
+        try:
+            release, note = _resolve(match[1])
+        except UnknownRelease as error:
+            if origin is None:
+                raise
+            message = f"{origin}: {error.message}"
+            raise UnknownRelease(message, suggestion=error.suggestion) from None
+        return release, f"systemd {match[1]} ({where}{note})"
     installed = installed_release()
     if installed is None:
         return load(newest), f"systemd {newest} (newest known; no systemd found here)"

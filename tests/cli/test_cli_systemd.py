@@ -202,10 +202,19 @@ def test_a_settings_file_names_the_release(monkeypatch: pytest.MonkeyPatch) -> N
     _write({"app.service": APP + "BPFDelegateMaps=BPFMapTypeInsnArray\n"})
     Path("delegopts.toml").write_text('systemd = "258.3"\n')
     _, _, err = check("app.service")
-    assert err.startswith("units read as systemd 258.3 (--systemd 258.3)\n")
+    toml = Path.cwd() / "delegopts.toml"
+    assert err.startswith(f"units read as systemd 258.3 (systemd = '258.3' in {toml})\n")
     assert "F201" in err  # 258.3 has no BPFMapTypeInsnArray
     _, _, err = check("--systemd", "258.4", "app.service")  # the command line wins
     assert err.startswith("units read as systemd 258.4") and "F201" not in err
+    Path("delegopts.toml").write_text('systemd = "257"\n')
+    status, _, err = check("app.service")
+    assert status == 2
+    assert err.startswith(f"delegopts: systemd = '257' in {toml}: no BPFDelegate*= tables")
+    Path("delegopts.toml").write_text('systemd = "latest"\n')
+    status, _, err = check("app.service")
+    assert (status, err) == (2, f"delegopts: systemd = 'latest' in {toml}: not a systemd "
+                                "version; give the release, e.g. 262.1 or 258\n")  # fmt: skip
     Path("delegopts.toml").write_text("systemd = 258\n")
     status, _, err = check("app.service")
     assert status == 2 and err.endswith("delegopts.toml: systemd must be a string\n")
