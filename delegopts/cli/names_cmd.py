@@ -21,10 +21,12 @@ from delegopts.cli._common import (
     add_target,
     catalog_for,
     dump_json,
+    systemd_release,
 )
 
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog, EnumCatalog
+    from delegopts.systemd.tables import Release
 
 __all__ = ["register", "run"]
 
@@ -34,9 +36,13 @@ examples:
   $ delegopts names --kind progs                      # the running kernel's program types
   $ delegopts names --kernel 7.2.13 --json            # a shipped snapshot
   $ delegopts names --btf /boot/vmlinuz-6.12.107+deb13-cloud-amd64 --kind maps
+  $ delegopts names --kind progs --systemd 262.1      # + the word systemd writes for each bit
 
 Names are matched ignoring ASCII case. An alias sets the same bit as the name before it
-and /proc/mounts shows the first one declared.
+and /proc/mounts shows the first one declared. systemd's BPFDelegate*= words come from
+the kernel header it was built with, not from this kernel: a bit may have no word, a word
+may set a bit this kernel names otherwise (BPFProgTypeNetfilter sets syscall's bit), and
+words may name bits this kernel lacks.
 """
 
 
@@ -50,6 +56,12 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--kind", choices=sorted(_KINDS), help="only this option's names")
     parser.add_argument("--json", action="store_true", help="one JSON object with a schema key")
+    parser.add_argument(
+        "--systemd",
+        metavar="VERSION",
+        help="also the BPFDelegate*= word this systemd release writes for each bit (258 to "
+        "261.2, 262.1)",
+    )
     add_target(parser)
     parser.set_defaults(run=run)
 
@@ -57,13 +69,17 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.catalog import OptionKind
 
+    chosen = systemd_release(args) if args.systemd is not None else None
     catalog = catalog_for(args, io)
     kinds = [OptionKind[_KINDS[args.kind]]] if args.kind else list(OptionKind)
-    record = {
+    release = None if chosen is None else chosen[0]
+    record: dict[str, Any] = {
         "kernel": catalog.label,
         "delegation_supported": catalog.supports_delegation,
-        "options": {kind.key: _option(catalog, kind.key) for kind in kinds},
+        "options": {kind.key: _option(catalog, kind.key, release) for kind in kinds},
     }
+    if chosen is not None:
+        record["systemd"] = chosen[1]
     if args.json:
         dump_json(record, io, "names")
     else:
@@ -71,7 +87,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     return ExitStatus.OK
 
 
-def _option(catalog: Catalog, key: str) -> dict[str, Any]:
+def _option(catalog: Catalog, key: str, release: Release | None) -> dict[str, Any]:
     from delegopts.catalog import OptionKind
 
     kind = OptionKind(key)
@@ -79,21 +95,48 @@ def _option(catalog: Catalog, key: str) -> dict[str, Any]:
     rows = []
     for name in names:
         shown = names.shown_as(name)
-        rows.append({
+        row: dict[str, Any] = {
             "name": name.name,
             "declared": name.declared,
             "value": name.value,
             "bit": name.bit,
             "fits": name.fits,
             "alias_of": None if shown is name else shown.name,
-        })  # fmt: skip
-    return {
+        }
+        if release is not None:
+            # an alias has its canonical name's bit, and so its word
+            word = release.name(kind, name.bit) if name.fits and shown is name else None
+            row["systemd"] = word
+        rows.append(row)
+    option: dict[str, Any] = {
         "enum": kind.enum_name,
         "prefix": kind.prefix,
         "any_mask": hex(names.any_mask),
         "aliases": {canon: list(others) for canon, others in names.aliases().items()},
         "names": rows,
     }
+    if release is not None:
+        kernel_bits = {name.bit for name in names if name.fits}
+        option["systemd_only"] = [
+            {"systemd": word, "bit": bit}
+            for bit, word in enumerate(release.names(kind))
+            if bit not in kernel_bits
+        ]
+    return option
+
+
+def _systemd_note(row: dict[str, Any], release: str) -> str | None:
+    """What a user writing a unit must know about systemd's word for this row's bit."""
+    from delegopts.systemd.headers import camel_case
+
+    if row["alias_of"] or not row["fits"]:
+        return None
+    word = row["systemd"]
+    if word is None:
+        return f"no {release} word sets this bit: only 'any' does"
+    if word != camel_case(row["declared"]):
+        return f"{release} writes this bit as {word}, which is another type's name"
+    return None
 
 
 def _print(record: dict[str, Any], io: IO) -> None:
@@ -104,22 +147,37 @@ def _print(record: dict[str, Any], io: IO) -> None:
             f"kernel {record['kernel']}: its bpffs has no delegate_* options "
             "(it ignores them); the names below are its enums' all the same\n"
         )
+    systemd = record.get("systemd")
+    release = None if systemd is None else systemd.split(" (", 1)[0]
+    if systemd is not None:
+        lines.append(f"BPFDelegate*= words as {systemd} writes them\n")
     for key, option in record["options"].items():
-        rows = [("name", "bit", "declared", "note")]
+        head = ["name", "bit", "declared"] + ([] if release is None else [release])
+        rows = [[*head, "note"]]
         for row in option["names"]:
             notes = []
             if row["alias_of"]:
                 notes.append(f"alias of {row['alias_of']}")
             if not row["fits"]:
                 notes.append(f"value {row['value']} is no bit: the kernel sets bit {row['bit']}")
-            rows.append((row["name"], str(row["bit"]), row["declared"], "; ".join(notes)))
-        width = [max(len(row[column]) for row in rows) for column in range(3)]
+            cells = [row["name"], str(row["bit"]), row["declared"]]
+            if release is not None:
+                cells.append(row["systemd"] or "")
+                note = _systemd_note(row, release)
+                notes += [] if note is None else [note]
+            rows.append([*cells, "; ".join(notes)])
+        width = [max(len(row[column]) for row in rows) for column in range(len(head))]
         lines.append(
             f"{key} (enum {option['enum']}, any = {option['any_mask']}) "
             f"on kernel {record['kernel']}"
         )
-        for name, bit, declared, note in rows:
-            text = f"  {name:<{width[0]}}  {bit:>{width[1]}}  {declared:<{width[2]}}  {note}"
-            lines.append(text.rstrip())
+        for row in rows:
+            cells = [f"{cell:>{width[at]}}" if at == 1 else f"{cell:<{width[at]}}"
+                     for at, cell in enumerate(row[:-1])]  # fmt: skip
+            lines.append(("  " + "  ".join([*cells, row[-1]])).rstrip())
+        extra = option.get("systemd_only") or []
+        if extra:
+            words = ", ".join(f"{item['systemd']} (bit {item['bit']})" for item in extra)
+            lines.append(f"  {release} also has words for bits this kernel lacks: {words}")
         lines.append("")
     io.out.write("\n".join(lines))

@@ -218,3 +218,58 @@ def test_a_settings_file_names_the_release(monkeypatch: pytest.MonkeyPatch) -> N
     Path("delegopts.toml").write_text("systemd = 258\n")
     status, _, err = check("app.service")
     assert status == 2 and err.endswith("delegopts.toml: systemd must be a string\n")
+
+
+NAMES = [
+    # kernel, release, option, kernel name: the word systemd writes for its bit, the note
+    ("7.2.13", "262.1", "progs", "syscall", "BPFProgTypeNetfilter",
+     "systemd 262.1 writes this bit as BPFProgTypeNetfilter, which is another type's name"),
+    ("7.2.13", "262.1", "progs", "netfilter", None,
+     "no systemd 262.1 word sets this bit: only 'any' does"),
+    ("7.2.13", "262.1", "cmds", "prog_load", "BPFProgLoad", None),
+    ("7.2.13", "262.1", "cmds", "prog_run", None, "alias of prog_test_run"),
+    ("7.2.13", "258", "maps", "rhash", None, "no systemd 258 word sets this bit: only 'any' does"),
+    ("7.2.13", "262.1", "maps", "rhash", "BPFMapTypeRhash", None),
+    ("7.2.13", "258", "attachs", "trace_fsession", None,
+     "no systemd 258 word sets this bit: only 'any' does"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", NAMES, ids=lambda case: "-".join(map(str, case[:4])))
+def test_names_shows_the_word_systemd_writes_for_each_bit(
+    case: tuple[str, str, str, str, str | None, str | None],
+) -> None:
+    kernel, release, kind, name, word, note = case
+    argv = ("names", "--kernel", kernel, "--kind", kind, "--systemd", release)
+    status, out, err = run(*argv, "--json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert document["systemd"] == f"systemd {release} (--systemd {release})"
+    rows = document["options"][f"delegate_{kind}"]["names"]
+    (row,) = [row for row in rows if row["name"] == name]
+    assert row["systemd"] == word
+    status, out, _ = run(*argv)
+    (line,) = [line for line in out.splitlines() if line.split()[:1] == [name]]
+    assert (word or "") in line
+    assert line.endswith(note) if note else line.split()[-1] == (word or row["declared"])
+
+
+def test_names_lists_systemd_words_for_bits_the_kernel_lacks() -> None:
+    argv = ("names", "--kernel", "6.1.170", "--kind", "maps", "--systemd", "258")
+    document = json.loads(run(*argv, "--json")[1])
+    assert document["options"]["delegate_maps"]["systemd_only"] == [
+        {"systemd": "BPFMapTypeCgrpStorage", "bit": 32},
+        {"systemd": "BPFMapTypeArena", "bit": 33},
+    ]
+    assert (
+        "  systemd 258 also has words for bits this kernel lacks: BPFMapTypeCgrpStorage (bit 32), "
+        "BPFMapTypeArena (bit 33)\n"
+    ) in run(*argv)[1]
+
+
+def test_names_without_systemd_has_no_systemd_column() -> None:
+    status, out, _ = run("names", "--kernel", "7.2.13", "--kind", "progs")
+    assert status == 0 and "systemd" not in out and "BPFProgType" not in out
+    document = json.loads(run("names", "--kernel", "7.2.13", "--json")[1])
+    assert "systemd" not in document
+    assert all("systemd" not in row for row in document["options"]["delegate_progs"]["names"])

@@ -34,6 +34,7 @@ DOCUMENTS = [
     ["explain", *K, "--json", "delegate_cmds=prog_lod"],
     ["diff", "--kernel-a", "6.12.107", "--kernel-b", "7.2.13", "--json", "delegate_cmds=any"],
     ["names", *K, "--json"],
+    ["names", *K, "--json", "--systemd", "258"],
     ["btf", "info", "--json", str(ROOT / "data" / "btf" / "7.2.13.btf")],
     ["rules", "--json"],
 ]
