@@ -117,6 +117,7 @@ class Code(enum.Enum):
     OTHER_MANAGER_KEY = "F411"
     REPEATED_KEY = "F412"
     LXD_REFUSES = "F413"
+    LXD_REPEATED_KEY = "F414"
 
     @property
     def slug(self) -> str:
@@ -387,6 +388,11 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
         "lxd-refuses",
         _I,
         "LXD tries a value on a trial bpffs when it is set: one the kernel refuses is refused",
+    ),
+    Code.LXD_REPEATED_KEY: (
+        "lxd-repeated-key",
+        _W,
+        "a key written twice in one YAML map: LXD keeps the last one and drops the other silently",
     ),
 }
 

@@ -84,6 +84,12 @@ def scan_lxd_configs(configs: Configs, path: str) -> Scan:
 
 def _config(config: Config, note: Notes) -> Found | None:
     """The option string LXD makes of ``config``, or None when it mounts nothing."""
+    if config.shape == "YAML":  # lxc reads YAML with yaml.v2's Unmarshal: the last one wins
+        for lost in config.repeated:
+            if lost.key.startswith(ENABLE_KEY) or lost.key == "security.privileged":
+                message = f"{lost.key} is written twice in one map: LXD keeps the later "
+                message += "value and drops this one without a word"
+                note(Code.LXD_REPEATED_KEY, message, lost, "keep one of them", on_key=True)
     for key, given in config.settings.items():
         if key.startswith(ENABLE_KEY) and key != ENABLE_KEY and key not in KEYS:
             close = difflib.get_close_matches(key, [ENABLE_KEY, *KEYS], n=1, cutoff=0.8)

@@ -84,6 +84,8 @@ _XDP_NEEDS = f"{_XDP},delegate_attachs=xdp"
 _UNIT = "[Service]\nPrivateBPF=yes\nPrivateUsers=yes\n"
 _INCUS = "security.bpffs.delegate_cmds: "
 _LXD = "security.delegate_bpf: 'true'\n"
+_LXD_TYPES = "security.delegate_bpf.cmd_types: "
+_LXD_NESTED = f"security.delegate_bpf: 'true'\n  {_LXD_TYPES}"
 _INFO = "36 25 0:32 / /sys/fs/bpf/t rw,relatime shared:9 - bpf bpffs rw,"
 _LOAD = "delegate_cmds=prog_load"
 RULES: tuple[Rule, ...] = (
@@ -221,6 +223,8 @@ RULES: tuple[Rule, ...] = (
          f"config:\n  {_INCUS}btf_load", reported=_F, form="incus"),
     Rule(Code.LXD_REFUSES, f"{_LXD}security.delegate_bpf.cmd_types: prog_lod",
          f"{_LXD}security.delegate_bpf.cmd_types: btf_load", reported=_F, form="lxd"),
+    Rule(Code.LXD_REPEATED_KEY, f"config:\n  {_LXD_NESTED}any\n  {_LXD_TYPES}btf_load",
+         f"config:\n  {_LXD_NESTED}btf_load", reported=_F, form="lxd"),
 )  # fmt: skip
 
 _BY_CODE = {rule.code: rule for rule in RULES}

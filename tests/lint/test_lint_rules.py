@@ -145,6 +145,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
                 "document ('mapping key already defined')"),
     "F413": (34, "LXD refuses this value when it is set: 'Invalid cmds option value: "
                  "prog_lod'"),
+    "F414": (3, "security.delegate_bpf.cmd_types is written twice in one map: LXD keeps the "
+                "later value and drops this one without a word"),
 }  # fmt: skip
 
 #: Rules whose finding has no fix to offer: facts, or a syntax error the caret shows.
