@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from delegopts.cli.completion_cmd import SHARE, SHELLS
+
 ROOT = Path(__file__).resolve().parents[1]
 _IN_SDIST_RUN = "DELEGOPTS_TESTING_SDIST"  # set for the run inside the unpacked sdist
-
-SHARE = {
-    "bash": "share/bash-completion/completions/delegopts",
-    "zsh": "share/zsh/site-functions/_delegopts",
-    "fish": "share/fish/vendor_completions.d/delegopts.fish",
-    "man": "share/man/man1/delegopts.1",
-}
 
 
 def _git_files() -> list[str]:
@@ -220,6 +215,16 @@ def test_installed_wheel_has_completions_and_man_page(installed: Path, kind: str
         assert command in text, (kind, command)
         missing = [w for w in words if not _mentions(kind, text, w)]
         assert not missing, (kind, command, missing)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_completion_prints_the_installed_script(installed: Path, shell: str) -> None:
+    done = subprocess.run(
+        [installed / "bin/delegopts", "completion", shell],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (installed / SHARE[shell]).read_text()
 
 
 def test_bash_completes_commands_options_and_files(installed: Path, tmp_path: Path) -> None:

@@ -16,15 +16,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # this tree's delegopts, whatever else is installed
+
+from delegopts.cli.completion_cmd import SHARE  # noqa: E402 - after the path is set
 
 #: where each file goes under the installation prefix (where bash-completion, zsh, fish
-#: and man look for them), and what writes it: a shell for shtab, or "man"
-OUTPUTS = {
-    "share/bash-completion/completions/delegopts": "bash",
-    "share/zsh/site-functions/_delegopts": "zsh",
-    "share/fish/vendor_completions.d/delegopts.fish": "fish",
-    "share/man/man1/delegopts.1": "man",
-}
+#: and man look for them, and where ``delegopts completion`` finds them), and what writes
+#: it: a shell for shtab, or "man"
+OUTPUTS = {relative: kind for kind, relative in SHARE.items()}
 
 # Arguments that name a file (or a BTF source, which is a file or a folder): the shells
 # complete paths there. Matched by metavar, so a new option of one of these kinds needs
@@ -33,8 +33,6 @@ _PATH_METAVARS = frozenset({"FILE", "SOURCE", "PATH", "INPUT"})
 
 
 def _parser() -> argparse.ArgumentParser:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))  # this tree's delegopts, whatever else is installed
     from delegopts.cli._main import build_parser
 
     return build_parser()

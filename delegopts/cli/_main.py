@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "run"]
 
-_COMMANDS = ("format", "check", "rules", "show", "explain", "diff", "btf", "names", "derive")
+_COMMANDS = (
+    "format", "check", "rules", "show", "explain", "diff", "btf", "names", "derive", "completion",
+)  # fmt: skip
 
 _EPILOG = """\
 examples:
