@@ -324,7 +324,8 @@ _CODES: dict[Code, tuple[str, Severity, str]] = {
     Code.SYSTEMD_IGNORED: (
         "systemd-ignored",
         _W,
-        "a BPFDelegate*= value ending in a backslash: systemd ignores the assignment",
+        "a BPFDelegate*= value ending in a backslash, or a PrivateBPF=/PrivateUsers= value "
+        "systemd cannot parse: systemd ignores the assignment",
     ),
     Code.SYSTEMD_NOT_READ: (
         "systemd-not-read",

@@ -33,6 +33,10 @@ SETTINGS = (
     "BPFDelegatePrograms",
     "BPFDelegateAttachments",
 )
+# Enum settings and a value that makes each nonzero (so that its int can be found):
+# PrivateBPF= (PRIVATE_BPF_NO 0, YES 1), PrivateUsers= (NO 0, SELF 1, IDENTITY 2, FULL 3,
+# MANAGED 4 in 262).
+ENUMS = {"PrivateBPF": "yes", "PrivateUsers": "managed"}
 # Far larger than systemd's Service struct, whose fields the gperf table addresses by offset.
 _OBJECT_SIZE = 1 << 20
 _SECTIONS = b"Unit\0Service\0Install\0"
@@ -69,6 +73,7 @@ class Child:
         faulthandler.enable(self.stderr)
         os.dup2(self.log.fileno(), 2)
         self.offsets = [self._offset(setting) for setting in SETTINGS]
+        self.enums = {key: self._enum_offset(key, value) for key, value in ENUMS.items()}
 
     def _read(self, files: list[str], buffer: ctypes.Array[ctypes.c_char]) -> list[str]:
         self.log.seek(0)
@@ -106,13 +111,27 @@ class Child:
             raise RuntimeError(f"cannot locate {setting} in the Service object")
         return at
 
+    def _enum_offset(self, setting: str, value: str) -> int:
+        """Where ``setting``'s enum lies: the one int that ``setting=value`` changes."""
+        empty = ctypes.create_string_buffer(_OBJECT_SIZE)
+        self._read(["[Service]\n"], empty)
+        buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
+        self._read([f"[Service]\n{setting}={value}\n"], buffer)
+        pairs = zip(empty.raw, buffer.raw, strict=True)
+        changed = [at for at, (before, after) in enumerate(pairs) if before != after]
+        if len(changed) != 1:
+            raise RuntimeError(f"cannot locate {setting} in the Service object: {changed}")
+        return changed[0] - changed[0] % 4
+
     def units(self, units: list[list[str]]) -> list[dict[str, object]]:
         answers: list[dict[str, object]] = []
         for files in units:
             buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
             log = self._read(files, buffer)
             masks = [ctypes.c_uint64.from_buffer(buffer, at).value for at in self.offsets]
-            answers.append({"masks": masks, "log": log})
+            enums = {key: ctypes.c_int.from_buffer(buffer, at).value
+                     for key, at in self.enums.items()}  # fmt: skip
+            answers.append({"masks": masks, "log": log, "enums": enums})
         return answers
 
     def tables(self) -> dict[str, list[str]]:

@@ -29,10 +29,13 @@ _GLIBC = (2, 34)  # the newest symbol version Debian's libsystemd-shared 262 nee
 
 @dataclass(frozen=True)
 class Parsed:
-    """What systemd made of one unit: the four masks and the lines it logged."""
+    """What systemd made of one unit: the four masks, the lines it logged, and the values of
+    PrivateBPF= and PrivateUsers= (their enums' numbers; 0 is "no")."""
 
     masks: tuple[int, int, int, int]
     log: tuple[str, ...]
+    private_bpf: int = 0
+    private_users: int = 0
 
 
 class SystemdOracle:
@@ -69,7 +72,11 @@ class SystemdOracle:
         """Each unit (main file text, then its drop-ins in order) as systemd reads it."""
         answer = self._ask({"op": "units", "units": units})
         assert isinstance(answer, list)
-        return [Parsed(tuple(item["masks"]), tuple(item["log"])) for item in answer]
+        return [
+            Parsed(tuple(item["masks"]), tuple(item["log"]),
+                   item["enums"]["PrivateBPF"], item["enums"]["PrivateUsers"])
+            for item in answer
+        ]  # fmt: skip
 
     def words(self, kind: str, words: list[str]) -> list[int]:
         """``bpf_delegate_<kind>_from_string`` of each word (negative: unknown)."""

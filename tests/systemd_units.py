@@ -88,7 +88,11 @@ def _line(rng: random.Random, release: str) -> str:
     if roll < 0.90:
         # Only settings whose parsers write a plain field: the child's Service object is
         # zeroed memory, not a unit, and most parsers reach into the unit.
-        return rng.choice(["PrivateBPF=yes", "PrivateBPF=no", "NoSuchSetting=1"])
+        key = rng.choice(["PrivateBPF", "PrivateBPF", "PrivateUsers", "NoSuchSetting"])
+        values = ["yes", "yes", "no", "YES", "on", "0", "", "maybe", " yes", "yes "]
+        if key == "PrivateUsers":
+            values += ["self", "identity", "full", "managed", "Self", "IDENTITY", "true"]
+        return key + rng.choice(["=", "=", " = "]) + rng.choice(values)
     if roll < 0.92:
         return rng.choice(["noequals", "=value", "BPFDelegateCommands"])
     if roll < 0.93:

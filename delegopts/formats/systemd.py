@@ -32,6 +32,24 @@ __all__ = ["SETTINGS", "scan_unit", "scan_unit_files", "systemd_name", "to_syste
 
 _TRUE = {"1", "yes", "y", "true", "t", "on"}
 _FALSE = {"0", "no", "n", "false", "f", "off"}
+#: PrivateUsers= words besides the booleans (private_users_from_string(): exact case).
+_USER_MODES = ("self", "identity", "full", "managed")
+
+
+def _private_bpf_parses(value: str) -> bool:
+    """Whether systemd parses a PrivateBPF= value (parse_boolean(): any case); it ignores
+    the others, the empty value included ('Failed to parse PrivateBPF=, ignoring')."""
+    return value.lower() in _TRUE | _FALSE
+
+
+def _private_users_parses(value: str) -> bool:
+    """Whether systemd parses a PrivateUsers= value: a boolean (any case) or one of
+    :data:`_USER_MODES` (exact case); it ignores the others, the empty value included."""
+    return value.lower() in _TRUE | _FALSE or value in _USER_MODES
+
+
+_PARSES = {"PrivateBPF": _private_bpf_parses, "PrivateUsers": _private_users_parses}
+_EXPECTED = {"PrivateBPF": "yes or no", "PrivateUsers": "yes, no, self, identity, full or managed"}
 _CODE_OF = {
     NoteKind.DROPPED: Code.SYSTEMD_NAME,
     NoteKind.ANY_IN_LIST: Code.SYSTEMD_ANY_IN_LIST,
@@ -106,6 +124,7 @@ def scan_unit_files(
         ignore = _ignored(unit)
         findings += [_note(note, ignore) for note in outcome.notes]
         findings += _shifted(outcome, catalog, ignore)
+        findings += _unparsed(unit, ignore)
         findings += _private(unit, outcome)
         service = _service_found(unit, outcome, catalog, ignore)
         if service is not None:
@@ -234,6 +253,41 @@ def _unread_keys(unit: Unit) -> list[Diagnostic | None]:
     return said
 
 
+def _unparsed(
+    unit: Unit, ignore: dict[tuple[str, int], frozenset[Code]]
+) -> list[Diagnostic | None]:
+    """PrivateBPF=/PrivateUsers= values systemd cannot parse: it logs them and goes on as if
+    the line were not there."""
+    said: list[Diagnostic | None] = []
+    for setting in unit.settings:
+        parses = _PARSES.get(setting.key)
+        if parses is None or not setting.read or setting.section != unit.section:
+            continue
+        if parses(setting.value):
+            continue
+        message = (
+            f"{setting.key}={setting.value!r} is no value systemd reads: it logs 'Failed to "
+            f"parse {setting.key}={setting.value}, ignoring' and keeps the value before it"
+        )
+        start = setting.column if setting.value else setting.key_column
+        end = setting.column + len(setting.value) if setting.value else setting.column
+        said.append(
+            _kept(
+                finding(
+                    Code.SYSTEMD_IGNORED,
+                    message,
+                    setting.path,
+                    setting.line,
+                    setting.text,
+                    Span(start, end),
+                    f"write {_EXPECTED[setting.key]}",
+                ),
+                ignore,
+            )
+        )
+    return said
+
+
 def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
     """F202/F203: the settings need PrivateBPF=yes, and a user namespace of their own."""
     # Point at a setting that delegates something, where one does.
@@ -243,9 +297,9 @@ def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
         (s.key_column for s in unit.settings if (s.path, s.line) == (first.path, first.line)), 0
     )
     span = Span(lead, lead + len(SETTINGS[first.kind]))
-    # systemd ignores a PrivateBPF= it cannot parse (parse_boolean(): any case)
-    private = unit.last("PrivateBPF", lambda value: value.lower() in _TRUE | _FALSE)
-    users = unit.last("PrivateUsers")
+    # systemd ignores a value it cannot parse: the one before it stays
+    private = unit.last("PrivateBPF", _private_bpf_parses)
+    users = unit.last("PrivateUsers", _private_users_parses)
     if private is None or private.value.lower() not in _TRUE:
         if private is None and not unit.complete:
             return []  # the unit's own file, not read, may set it
@@ -273,7 +327,7 @@ def _private(unit: Unit, outcome: Outcome) -> list[Diagnostic | None]:
                 first.line,
                 first.text,
                 span,
-                "add PrivateUsers=yes (or self, identity, managed)",
+                "add PrivateUsers=yes (or self, identity, full, managed)",
             )
         ]
     return []

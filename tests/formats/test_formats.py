@@ -296,6 +296,38 @@ def test_systemd_settings_give_what_systemd_mounts(setting: str, shown: str) -> 
         ("[Service]\nBPFDelegateCommands=\n", ["F202"], None),
         ("[Service]\nPrivateBPF=yes\nBPFDelegateCommands=\n", ["F203"], None),
         ("[Service]\nPrivateBPF=yes\nPrivateUsers=yes\nBPFDelegateMaps=\n", [], None),
+        # values systemd 262.1's own parser cannot parse are ignored: the one before stays
+        *[
+            (
+                f"[Service]\nPrivateBPF=yes\nPrivateUsers={users}\nBPFDelegateMaps=any\n",
+                [],
+                "delegate_maps=any",
+            )
+            for users in ("identity", "full", "managed", "self", "TRUE")
+        ],
+        *[
+            (
+                f"[Service]\nPrivateBPF=yes\nPrivateUsers={users}\nBPFDelegateMaps=any\n",
+                ["F208", "F203"],
+                "delegate_maps=any",
+            )
+            for users in ("maybe", "Self", "")
+        ],
+        (
+            "[Service]\nPrivateBPF=yes\nPrivateUsers=full\nPrivateUsers=\nBPFDelegateMaps=any\n",
+            ["F208"],
+            "delegate_maps=any",
+        ),
+        (
+            "[Service]\nPrivateBPF=yes\nPrivateBPF=maybe\nPrivateUsers=yes\nBPFDelegateMaps=any\n",
+            ["F208"],
+            "delegate_maps=any",
+        ),
+        (
+            "[Service]\nPrivateBPF=yes\nPrivateBPF=off\nPrivateUsers=yes\nBPFDelegateMaps=any\n",
+            ["F202"],
+            "delegate_maps=any",
+        ),
     ],
 )
 def test_systemd_units(unit: str, codes: list[str], data: str | None) -> None:

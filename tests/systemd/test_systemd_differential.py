@@ -9,6 +9,8 @@ systemd drops must be exactly those systemd logs as "Unknown BPF delegate option
 
 from __future__ import annotations
 
+import re
+
 from systemd_oracle import SystemdOracle
 from systemd_units import generate
 
@@ -86,3 +88,47 @@ def test_what_check_hands_the_kernel_is_systemds_masks(systemd_real: SystemdOrac
             for kind, mask in zip(OptionKind, parsed.masks, strict=True)
         ]
         assert [mask.effective for mask in options] == expected, (files, found)
+
+
+_PARSE_FAILED = re.compile(r"^/etc/systemd/system/(\S+):(\d+): Failed to parse (Private\w+)=")
+
+
+def test_private_bpf_and_users_are_read_as_systemd_reads_them(
+    systemd_real: SystemdOracle,
+) -> None:
+    """Whether check says PrivateBPF= is off (F202) or the service has no user namespace
+    (F203) follows the values systemd's parser ends with, and the PrivateBPF=/PrivateUsers=
+    lines check calls ignored (F208) are the ones systemd logs it cannot parse."""
+    from kernels import catalog
+
+    from delegopts.diagnostics import Code
+    from delegopts.formats.systemd import scan_unit_files
+
+    kernel, release = catalog("7.2.13"), load(systemd_real.release)
+    units = generate(7, 3000, systemd_real.release)
+    compared = 0
+    for files, parsed in zip(units, systemd_real.units(units), strict=True):
+        named = ["x.service"] + [f"x.service.d/{n:02d}.conf" for n in range(1, len(files))]
+        unit_files = [UnitFile(name, text) for name, text in zip(named, files, strict=True)]
+        if not read_unit(unit_files, major=release.major).assignments():
+            continue  # check says nothing of these settings in a unit that delegates nothing
+        compared += 1
+        findings = scan_unit_files(unit_files, kernel, release).findings
+        codes = {d.code for d in findings}
+        ignored = sorted(
+            (d.location.path, d.location.line, d.message.split("=", 1)[0])
+            for d in findings
+            if d.code is Code.SYSTEMD_IGNORED
+            and d.location is not None
+            and d.message.startswith("Private")
+        )
+        logged = sorted(
+            (match[1], int(match[2]), match[3])
+            for match in map(_PARSE_FAILED.match, parsed.log)
+            if match is not None
+        )
+        assert ignored == logged, (files, parsed.log)
+        assert (Code.SYSTEMD_NO_PRIVATE_BPF in codes) == (parsed.private_bpf == 0), files
+        no_users = parsed.private_bpf != 0 and parsed.private_users == 0
+        assert (Code.SYSTEMD_NO_PRIVATE_USERS in codes) == no_users, files
+    assert compared > 1000
