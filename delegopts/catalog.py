@@ -35,6 +35,8 @@ from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
 if TYPE_CHECKING:
     from typing import Any
 
+    from delegopts.btf.reader import BtfEnum
+
 __all__ = [
     "ALL_KEYS",
     "DELEGATE_KEYS",
@@ -246,6 +248,23 @@ class EnumCatalog(Frozen):
         return tuple(shown), mask
 
 
+def _check_identifiers(found: BtfEnum, source: str) -> None:
+    """Every enumerator name must be a C identifier, as the kernel's BTF verifier demands
+    ('Invalid name'): other bytes (control characters above all) mean the file is not a
+    kernel's BTF, and they must never reach a terminal as names."""
+    for number, enumerator in enumerate(found.enumerators):
+        name = enumerator.name
+        if not (name.isascii() and name.isidentifier()):
+            from delegopts.errors import BTFError
+
+            raise BTFError(
+                f"enum {found.name}: enumerator {number}'s name "
+                f"{name!r} is not a C identifier, as the kernel's BTF verifier demands: this is "
+                "not a kernel's BTF",
+                source=source,
+            )
+
+
 class Catalog(Frozen):
     """Everything delegopts needs to know about one target kernel.
 
@@ -303,6 +322,8 @@ class Catalog(Frozen):
         for kind in OptionKind:
             found = btf.find_enum(kind.enum_name)
             pairs = None if found is None else [(e.name, e.value) for e in found.enumerators]
+            if found is not None:
+                _check_identifiers(found, btf.source)
             enums[kind] = EnumCatalog.build(kind, pairs)
         members = btf.struct_members(MOUNT_OPTS)
         if members is not None:

@@ -34,6 +34,13 @@ BLOB = write_btf([
                                   "delegate_progs", "delegate_attachs"]),
 ])  # fmt: skip
 INFO = "36 25 0:32 / {point} rw,relatime shared:9 - bpf bpffs rw,{options}\n"
+#: BTF whose names would drive a terminal: the kernel's verifier refuses such names.
+EVIL = write_btf([
+    EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_\x1b[31mRED\x1b]8;;x\x07", 1),
+                         ("BPF_TOKEN_CREATE", 36)]),
+    StructSpec("bpf_mount_opts", ["uid", "gid", "mode", "delegate_cmds", "delegate_maps",
+                                  "delegate_progs", "delegate_attachs"]),
+])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,33 @@ CASES = {
         lambda tmp: (["check", os.fsdecode(b"/nonexistent/\xff.service"), *_K], b""), 3,
         "\\377.service"),
 }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["names"], ["explain", "delegate_cmds=0x3"], ["format", "delegate_cmds=0x3"],
+        ["format", "--to", "systemd", "delegate_cmds=0x3"], ["check", "delegate_cmds=0x3"],
+        ["show", "--mountinfo", "MOUNTINFO"], ["btf", "info"],
+    ],
+    ids=lambda argv: " ".join(argv[:3]),
+)  # fmt: skip
+def test_btf_names_that_are_no_identifiers_never_reach_the_terminal(
+    argv: list[str], tmp_path: Path
+) -> None:
+    btf = _file(tmp_path, "evil.btf", EVIL)
+    info = _file(tmp_path, "mi", INFO.format(point="/b", options="delegate_cmds=0x3"))
+    argv = [info if arg == "MOUNTINFO" else arg for arg in argv]
+    argv = [*argv, btf] if argv[0] == "btf" else [*argv, "--btf", btf]
+    done = run(argv)
+    assert "\x1b" not in done.out + done.err and "\x07" not in done.out + done.err
+    assert "Traceback" not in done.err
+    assert done.status == 3, done.err
+    assert done.err == (
+        f"delegopts: {btf}: enum bpf_cmd: enumerator 1's name 'BPF_\\x1b[31mRED\\x1b]8;;x"
+        "\\x07' is not a C identifier, as the kernel's BTF verifier demands: this is not a "
+        "kernel's BTF\n"
+    )
 
 
 @pytest.mark.parametrize("name", list(CASES))
