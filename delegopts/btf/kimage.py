@@ -235,4 +235,6 @@ def _banner_at(stream: BinaryIO, offset: int) -> str | None:
     words = text.split(" ")
     if len(words) < 4 or "%" in text or not words[2][:1].isdigit():
         return None
+    if not text.isprintable():  # control characters: not linux_banner, and never shown
+        return None
     return text

@@ -141,10 +141,13 @@ def _systemd_note(row: dict[str, Any], release: str) -> str | None:
 
 def _print(record: dict[str, Any], io: IO) -> None:
     """Plain aligned columns: greps well, and no rich import (a listing starts faster)."""
+    from delegopts.display import printable
+
+    kernel = printable(record["kernel"])  # a file name, or a banner's release
     lines: list[str] = []
     if not record["delegation_supported"]:
         lines.append(
-            f"kernel {record['kernel']}: its bpffs has no delegate_* options "
+            f"kernel {kernel}: its bpffs has no delegate_* options "
             "(it ignores them); the names below are its enums' all the same\n"
         )
     systemd = record.get("systemd")
@@ -168,8 +171,7 @@ def _print(record: dict[str, Any], io: IO) -> None:
             rows.append([*cells, "; ".join(notes)])
         width = [max(len(row[column]) for row in rows) for column in range(len(head))]
         lines.append(
-            f"{key} (enum {option['enum']}, any = {option['any_mask']}) "
-            f"on kernel {record['kernel']}"
+            f"{key} (enum {option['enum']}, any = {option['any_mask']}) on kernel {kernel}"
         )
         for row in rows:
             cells = [f"{cell:>{width[at]}}" if at == 1 else f"{cell:<{width[at]}}"

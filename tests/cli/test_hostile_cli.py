@@ -188,6 +188,27 @@ def test_btf_names_that_are_no_identifiers_never_reach_the_terminal(
     )
 
 
+@pytest.mark.parametrize("where", ["file name", "banner"])
+@pytest.mark.parametrize("argv", [["names"], ["btf", "info"], ["explain", "delegate_cmds=any"]])
+def test_a_kernel_label_never_drives_the_terminal(
+    where: str, argv: list[str], tmp_path: Path
+) -> None:
+    # The label names the kernel: a file's name, or the release in an image's banner.
+    blob = write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0), ("BPF_TOKEN_CREATE", 36)])])
+    if where == "file name":
+        source = _file(tmp_path, "k\x1b[31m.btf", blob)
+    else:
+        image = write_arm64_image(blob, after=64) + b"Linux version 6.9.0\x1b[31m (a@b) (cc) #1\0"
+        source = _file(tmp_path, "Image", image)
+    done = run([*argv, source] if argv[0] == "btf" else [*argv, "--btf", source])
+    assert done.status == 0, done.err
+    assert "\x1b" not in done.out + done.err
+    if where == "file name":  # named, escaped
+        assert "k\\033[31m.btf" in done.out + done.err
+    else:  # text with control characters is no banner: the image is named by its path
+        assert "6.9.0" not in done.out + done.err
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input(name: str, tmp_path: Path) -> None:
     case = CASES[name]
