@@ -185,8 +185,12 @@ class _SarifReport(_Report):
 
 
 def _annotation(text: str, *, property: bool = False) -> str:
-    """Text escaped as GitHub's workflow commands read it."""
+    """Text escaped as GitHub's workflow commands read it; other control characters, which
+    the runner's log would take as terminal sequences, as %XX (GitHub decodes only %25,
+    %0D, %0A, %3A and %2C, so a file name holding one no longer matches its file)."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else f"%{ord(char):02X}" for char in text)
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 

@@ -227,6 +227,7 @@ def _format_each(
 ) -> int:
     """Convert and write each input as it comes (``--from json`` decoded first)."""
     from delegopts.cli._common import JsonStream
+    from delegopts.display import printable
     from delegopts.semantics import parse
 
     status = ExitStatus.OK
@@ -235,7 +236,7 @@ def _format_each(
         stream = JsonStream(io, "format", "results", {"kernel": catalog.label}, lines=args.jsonl)
     for name, line, given in inputs:
         text = _from_json(given, name) if args.source == "json" else given
-        location = f"{name}:{line}" if line is not None else ""
+        location = f"{printable(name)}:{line}" if line is not None else ""
         record: dict[str, Any] = {
             "input": text,
             "ok": True,

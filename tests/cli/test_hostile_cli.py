@@ -209,6 +209,27 @@ def test_a_kernel_label_never_drives_the_terminal(
         assert "6.9.0" not in done.out + done.err
 
 
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["check", "--fstab", "FILE"], "f\\033[31m.fstab:1:37: error"),
+        (["check", "--format", "github", "--fstab", "FILE"], "file=f%1B[31m.fstab,line=1"),
+        (["check", "--format", "sarif", "--fstab", "FILE"], "f%1B%5B31m.fstab"),
+        (["format", "-f", "FILE"], "f\\033[31m.fstab:1: warning"),
+        (["check", "FILE"], "f\\033[31m.fstab:1:37: error"),
+    ],
+    ids=lambda value: " ".join(value[:3]) if isinstance(value, list) else "",
+)  # fmt: skip
+def test_a_file_name_never_drives_the_terminal(
+    argv: list[str], shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _file(tmp_path, "f\x1b[31m.fstab", "bpffs /sys/fs/bpf bpf delegate_cmds=bogus 0 0\n")
+    done = run([*(("f\x1b[31m.fstab" if a == "FILE" else a) for a in argv), *_K])
+    assert "\x1b" not in done.out + done.err
+    assert shown in done.out + done.err, done.out + done.err
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input(name: str, tmp_path: Path) -> None:
     case = CASES[name]
