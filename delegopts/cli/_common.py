@@ -224,6 +224,7 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
 
     from delegopts.btf import installed, load
     from delegopts.catalog import Catalog
+    from delegopts.errors import BTFError
 
     btf = getattr(args, "btf", None)
     version = getattr(args, "kernel", None)
@@ -234,7 +235,13 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     elif btf:
         catalog = Catalog.from_source(btf)
     elif version:
-        found, _ = load.load_snapshot(version)
+        try:
+            found, _ = load.load_snapshot(version)
+        except BTFError as error:
+            origin = getattr(args, "kernel_origin", None)  # not --kernel: a settings file
+            if origin is None:
+                raise
+            raise BTFError(error.message, source=origin) from None
         catalog = Catalog.from_btf(found, label=version)
     elif release:
         catalog = Catalog.from_source(installed.release_source(release), label=release)
@@ -245,8 +252,6 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
 
         newest = snapshots.newest()
         if newest is None:
-            from delegopts.errors import BTFError
-
             raise BTFError(
                 "the running kernel has no BTF and no snapshot is shipped: pass --btf SOURCE",
                 source=load.RUNNING_KERNEL_BTF,

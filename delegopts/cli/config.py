@@ -129,6 +129,8 @@ def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
             settings.kernel,
             settings.kernel_release,
         )
+        if settings.kernel is not None:
+            args.kernel_origin = f"kernel = {settings.kernel!r} in {printable(settings.path)}"
     if hasattr(args, "ignore") and settings.ignore:
         args.ignore = [*settings.ignore, *args.ignore]
     if hasattr(args, "strict") and settings.strict is not None and not args.strict:

@@ -78,3 +78,23 @@ def test_config_names_a_file_and_a_missing_one_is_exit_3(tmp_path: Path) -> None
     assert json.loads(out)["kernel"] == "6.1.170"
     status, _, err = run("names", "--config", str(tmp_path / "absent.toml"))
     assert status == 3 and "absent.toml: cannot read: No such file or directory" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        ((), "kernel = '6.18' in {toml}"),  # from the settings file: it is named
+        (("--kernel", "6.18"), "--kernel 6.18"),  # from the command line
+    ],
+)
+def test_an_unknown_snapshot_is_named_where_it_was_written(
+    project: Path, argv: tuple[str, ...], named: str
+) -> None:
+    (project / "delegopts.toml").write_text('kernel = "6.18"\n')
+    status, out, err = run("check", *argv, "delegate_cmds=any")
+    where = named.format(toml=project / "delegopts.toml")
+    assert (status, out) == (3, "")
+    assert err == (
+        f"delegopts: {where}: no snapshot for kernel 6.18: shipped are 6.1.170, 6.12.107, "
+        "6.18.44, 7.2.13; did you mean 6.18.44?\n"
+    )
