@@ -83,8 +83,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help="settings (kernel, btf, kernel-release, ignore, strict) from this TOML file; by "
-        "default delegopts.toml or [tool.delegopts] in pyproject.toml, here or above",
+        help="settings (kernel, btf, kernel-release, ignore, strict, systemd) from this TOML "
+        "file ('-': standard input); by default delegopts.toml or [tool.delegopts] in "
+        "pyproject.toml, here or above",
     )
     parser.add_argument("--no-config", action="store_true", help="read no settings file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -120,7 +121,7 @@ def run(arguments: list[str], io: IO) -> int:
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
         if not no_config:
-            _settings(args, config)
+            io = _settings(args, config, io)
         # what follows '--' is literal: check reads it as option strings, never as files
         args.after_dashes = arguments[arguments.index("--") + 1 :] if "--" in arguments else []
         if args.command is None:
@@ -184,12 +185,26 @@ def _take_config(arguments: list[str]) -> tuple[str | None, list[str]]:
     return config, rest
 
 
-def _settings(args: argparse.Namespace, config: str | None) -> None:
-    """Apply a settings file: the one named by --config, else the nearest one found."""
+def _settings(args: argparse.Namespace, config: str | None, io: IO) -> IO:
+    """Apply a settings file: the one named by --config, else the nearest one found.
+
+    ``--config -`` reads the settings from standard input; the streams returned then
+    refuse any later read of it, with the reason.
+    """
     import os
 
-    from delegopts.cli.config import apply_settings, find_settings, read_settings
+    from delegopts.cli.config import (
+        SpentInput,
+        apply_settings,
+        find_settings,
+        read_settings,
+        settings_from_text,
+    )
 
+    if config == "-":
+        apply_settings(args, settings_from_text(io.inp.read(), "<stdin>"))
+        why = "standard input was read as the settings (--config -): give the input as a file"
+        return IO(io.out, io.err, SpentInput(why))  # type: ignore[arg-type]
     if config:
         from pathlib import Path
 
@@ -198,3 +213,4 @@ def _settings(args: argparse.Namespace, config: str | None) -> None:
         path = find_settings(os.getcwd())
     if path is not None:
         apply_settings(args, read_settings(path))
+    return io

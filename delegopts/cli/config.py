@@ -26,7 +26,15 @@ from delegopts.errors import InputError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["Settings", "apply_settings", "find_settings", "parse_settings", "read_settings"]
+__all__ = [
+    "Settings",
+    "SpentInput",
+    "apply_settings",
+    "find_settings",
+    "parse_settings",
+    "read_settings",
+    "settings_from_text",
+]
 
 _KEYS = ("kernel", "btf", "kernel-release", "ignore", "strict", "systemd")
 
@@ -76,19 +84,27 @@ def _text(name: str) -> str:
 
 def read_settings(path: Path) -> Settings:
     """The settings in ``path``; a UsageError naming the file, the line and the fix."""
-    import tomllib
-
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         why = f"cannot read: {error.strerror or error}"
         raise InputError(str(path), why, errno=error.errno) from error
+    return settings_from_text(text, str(path), pyproject=path.name == "pyproject.toml")
+
+
+def settings_from_text(text: str, name: str, *, pyproject: bool = False) -> Settings:
+    """The settings in TOML ``text`` read from ``name`` (``[tool.delegopts]`` of a
+    pyproject.toml with ``pyproject``)."""
+    import tomllib
+
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"delegopts: {printable(str(path))}: not TOML: {error}") from error
+        raise UsageError(f"delegopts: {printable(name)}: not TOML: {error}") from error
     table: Any = document
-    if path.name == "pyproject.toml":
+    if pyproject:
         table = document.get("tool", {}).get("delegopts", {})
-    return parse_settings(table, str(path))
+    return parse_settings(table, name)
 
 
 def parse_settings(table: Any, path: str) -> Settings:
@@ -138,3 +154,33 @@ def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
     if getattr(args, "systemd", "given") is None and settings.systemd is not None:
         args.systemd = settings.systemd
         args.systemd_origin = f"systemd = {settings.systemd!r} in {printable(settings.path)}"
+
+
+class SpentInput:
+    """Standard input once ``--config -`` has read the settings from it: any command that
+    then reads ``-`` gets an InputError saying so, never an empty input."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def _refuse(self) -> InputError:
+        return InputError("-", self.why)
+
+    def read(self, size: int = -1) -> str:
+        raise self._refuse()
+
+    def readline(self, size: int = -1) -> str:
+        raise self._refuse()
+
+    def __iter__(self) -> SpentInput:
+        return self
+
+    def __next__(self) -> str:
+        raise self._refuse()
+
+    @property
+    def buffer(self) -> Any:
+        raise self._refuse()
+
+    def fileno(self) -> int:
+        raise self._refuse()

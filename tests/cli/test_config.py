@@ -98,3 +98,37 @@ def test_an_unknown_snapshot_is_named_where_it_was_written(
         f"delegopts: {where}: no snapshot for kernel 6.18: shipped are 6.1.170, 6.12.107, "
         "6.18.44, 7.2.13; did you mean 6.18.44?\n"
     )
+
+
+def _run_with_stdin(stdin: str, *argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    return status, out.getvalue(), err.getvalue()
+
+
+_SPENT = (
+    "delegopts: -: standard input was read as the settings (--config -): give the input as a file\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("stdin", "argv", "expected"),
+    [
+        # the settings apply: 6.12 lacks this 6.18 name
+        ('kernel = "6.12.107"\n', ["check", "delegate_cmds=prog_stream_read_by_fd"],
+         (1, "D302")),
+        ('kernel = "6.12.107"\n', ["names", "--json", "--kind", "cmds"], (0, '"6.12.107"')),
+        # standard input is read once: an input of '-' after it is refused, never empty
+        ('kernel = "6.12.107"\n', ["check", "-"], (3, _SPENT)),
+        ('kernel = "6.12.107"\n', ["format", "-f", "-"], (3, _SPENT)),
+        ('kernel = "6.12.107"\n', ["btf", "info", "-"], (3, _SPENT)),
+        ("kernel = \n", ["check", "uid=1"],
+         (2, "delegopts: <stdin>: not TOML: Invalid value (at line 1, column 10)")),
+    ],
+)  # fmt: skip
+def test_config_from_standard_input(
+    project: Path, stdin: str, argv: list[str], expected: tuple[int, str]
+) -> None:
+    status, out, err = _run_with_stdin(stdin, *argv, "--config", "-")
+    assert status == expected[0]
+    assert expected[1] in out + err, out + err
