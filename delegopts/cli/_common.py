@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "policy_of",
     "stamp",
     "stdin_file",
+    "take_stdin",
 ]
 
 #: Bumped when a key of the JSON output changes meaning or goes away (2: every document
@@ -121,6 +123,38 @@ class IO(NamedTuple):
     out: TextIO
     err: TextIO
     inp: TextIO
+
+
+#: What standard input was read as in the run in progress (one use a run).
+_stdin_use: ContextVar[str | None] = ContextVar("delegopts_stdin_use", default=None)
+
+
+def take_stdin(io: IO, what: str) -> TextIO:
+    """Standard input, to be read as ``what`` (``the BTF (--btf -)``...).
+
+    It can be read once: a second use is an InputError naming the first, never an empty
+    input that would pass as valid.
+    """
+    from delegopts.errors import InputError
+
+    first = _stdin_use.get()
+    if first is not None:
+        raise InputError(
+            "-",
+            f"standard input cannot be read as {what}: it is read as {first} already; give "
+            "one of them as a file",
+        )
+    _stdin_use.set(what)
+    return io.inp
+
+
+def fresh_stdin() -> Token[str | None]:
+    """A run starts with standard input unread; reset with the token when it ends."""
+    return _stdin_use.set(None)
+
+
+def reset_stdin(token: Token[str | None]) -> None:
+    _stdin_use.reset(token)
 
 
 def add_lint_options(parser: argparse.ArgumentParser) -> None:
@@ -275,7 +309,7 @@ def read_text(name: str, io: IO) -> str:
     from delegopts.errors import InputError
 
     if name == "-":
-        return io.inp.read()
+        return take_stdin(io, "an input (-)").read()
     from delegopts.inputs import open_regular
 
     try:
@@ -357,7 +391,7 @@ def open_input(name: str, io: IO) -> TextIO:
     from delegopts.inputs import open_regular
 
     if name == "-":
-        return io.inp
+        return take_stdin(io, "an input (-)")
     return _io.TextIOWrapper(
         open_regular(name), encoding="utf-8", errors="surrogateescape", newline=""
     )
@@ -372,7 +406,7 @@ def stdin_file(io: IO) -> Iterator[str]:
     from delegopts.btf.decompress import DEFAULT_LIMIT
     from delegopts.errors import BTFError, InputError
 
-    raw = getattr(io.inp, "buffer", None)
+    raw = getattr(take_stdin(io, "a BTF source (-)"), "buffer", None)
     if raw is None:
         raise InputError("-", "standard input has no bytes to read here (it is text)")
     with tempfile.NamedTemporaryFile(prefix="delegopts-stdin-") as spool:

@@ -7,7 +7,14 @@ import sys
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from delegopts.cli._common import IO, ExitStatus, HelpFormatter, UsageError
+from delegopts.cli._common import (
+    IO,
+    ExitStatus,
+    HelpFormatter,
+    UsageError,
+    fresh_stdin,
+    reset_stdin,
+)
 from delegopts.display import printable
 from delegopts.errors import BTFError, InputError
 
@@ -114,6 +121,7 @@ def run(arguments: list[str], io: IO) -> int:
     config, head = _take_config(arguments[:end])
     arguments = [a for a in head if a not in ("--traceback", "--no-config")] + arguments[end:]
     token = _streams.set(io)
+    unread = fresh_stdin()
     try:
         parser = build_parser(_command_named(arguments))
         try:
@@ -121,7 +129,7 @@ def run(arguments: list[str], io: IO) -> int:
         except SystemExit as done:  # --help and --version
             return int(done.code or 0)
         if not no_config:
-            io = _settings(args, config, io)
+            _settings(args, config, io)
         # what follows '--' is literal: check reads it as option strings, never as files
         args.after_dashes = arguments[arguments.index("--") + 1 :] if "--" in arguments else []
         if args.command is None:
@@ -152,6 +160,7 @@ def run(arguments: list[str], io: IO) -> int:
         )
         return ExitStatus.INTERNAL
     finally:
+        reset_stdin(unread)
         _streams.reset(token)
 
 
@@ -185,16 +194,13 @@ def _take_config(arguments: list[str]) -> tuple[str | None, list[str]]:
     return config, rest
 
 
-def _settings(args: argparse.Namespace, config: str | None, io: IO) -> IO:
-    """Apply a settings file: the one named by --config, else the nearest one found.
-
-    ``--config -`` reads the settings from standard input; the streams returned then
-    refuse any later read of it, with the reason.
-    """
+def _settings(args: argparse.Namespace, config: str | None, io: IO) -> None:
+    """Apply a settings file: the one named by --config, else the nearest one found
+    (``--config -``: standard input, which nothing else may then read)."""
     import os
 
+    from delegopts.cli._common import take_stdin
     from delegopts.cli.config import (
-        SpentInput,
         apply_settings,
         find_settings,
         read_settings,
@@ -202,9 +208,9 @@ def _settings(args: argparse.Namespace, config: str | None, io: IO) -> IO:
     )
 
     if config == "-":
-        apply_settings(args, settings_from_text(io.inp.read(), "<stdin>"))
-        why = "standard input was read as the settings (--config -): give the input as a file"
-        return IO(io.out, io.err, SpentInput(why))  # type: ignore[arg-type]
+        text = take_stdin(io, "the settings (--config -)").read()
+        apply_settings(args, settings_from_text(text, "<stdin>"))
+        return
     if config:
         from pathlib import Path
 
@@ -213,4 +219,3 @@ def _settings(args: argparse.Namespace, config: str | None, io: IO) -> IO:
         path = find_settings(os.getcwd())
     if path is not None:
         apply_settings(args, read_settings(path))
-    return io

@@ -18,6 +18,7 @@ from delegopts.cli._common import (
     open_input,
     policy_of,
     systemd_release,
+    take_stdin,
 )
 from delegopts.cli.check_output import REPORT_FORMATS, open_report
 from delegopts.display import printable
@@ -174,6 +175,8 @@ def _batches(
 
     def read(kind: Format | None, name: str) -> None:
         if kind == "unit":  # a unit brings its drop-ins; a folder, its units
+            if name == "-":
+                take_stdin(io, "a unit (--unit -)")
             _must_exist(name, io)
             plans.append(lambda: _unit_batches(name, catalog, release_of(), io))
             return
@@ -211,7 +214,7 @@ def _batches(
             literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
             for number, text in enumerate(args.inputs, start=1):
                 if text == "-":
-                    piped, stream = sniff_stream(io.inp)  # `incus config show c1 | ... -`
+                    piped, stream = sniff_stream(take_stdin(io, "an input (-)"))  # `incus ... | -`
                     if piped is None:
                         plans.append(lambda stream=stream: _stdin_batches(stream))  # type: ignore[misc]
                     else:
@@ -356,7 +359,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     batches = _batches(args, catalog, io, release_of)  # opens the files: may stop here
     # The objects are read before anything is printed, too.
-    objects = _ForObjects(args, catalog, policy.ignore) if args.for_paths else None
+    objects = _ForObjects(args, catalog, policy.ignore, io) if args.for_paths else None
     report = open_report(
         "json" if args.json else "jsonl" if args.jsonl else args.format, io, catalog
     )
@@ -384,13 +387,17 @@ class _ForObjects:
     (D601-D603). The objects' own problems (a type the kernel lacks, a file that is no
     object) are findings too: the answer misses what those would need."""
 
-    def __init__(self, args: argparse.Namespace, catalog: Catalog, ignore: frozenset[Code]) -> None:
+    def __init__(
+        self, args: argparse.Namespace, catalog: Catalog, ignore: frozenset[Code], io: IO
+    ) -> None:
         from delegopts.derive.needs import derive, load_objects
         from delegopts.derive.sections import SectionTable
         from delegopts.diagnostics import Code, Diagnostic
         from delegopts.errors import InputError, Span
 
         paths = args.for_paths
+        if "-" in paths:
+            take_stdin(io, "BPF objects (--for -)")
         objects, unreadable = load_objects(paths)
         if not objects:
             why = "; ".join(unreadable)

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Settings",
-    "SpentInput",
     "apply_settings",
     "find_settings",
     "parse_settings",
@@ -154,33 +153,3 @@ def apply_settings(args: argparse.Namespace, settings: Settings) -> None:
     if getattr(args, "systemd", "given") is None and settings.systemd is not None:
         args.systemd = settings.systemd
         args.systemd_origin = f"systemd = {settings.systemd!r} in {printable(settings.path)}"
-
-
-class SpentInput:
-    """Standard input once ``--config -`` has read the settings from it: any command that
-    then reads ``-`` gets an InputError saying so, never an empty input."""
-
-    def __init__(self, why: str) -> None:
-        self.why = why
-
-    def _refuse(self) -> InputError:
-        return InputError("-", self.why)
-
-    def read(self, size: int = -1) -> str:
-        raise self._refuse()
-
-    def readline(self, size: int = -1) -> str:
-        raise self._refuse()
-
-    def __iter__(self) -> SpentInput:
-        return self
-
-    def __next__(self) -> str:
-        raise self._refuse()
-
-    @property
-    def buffer(self) -> Any:
-        raise self._refuse()
-
-    def fileno(self) -> int:
-        raise self._refuse()

@@ -14,6 +14,7 @@ from delegopts.cli._common import (
     dump_json,
     kernel_btf_for,
     systemd_release,
+    take_stdin,
 )
 
 _EXAMPLES = """\
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.display import printable
 
     catalog = catalog_for(args, io)
+    if "-" in args.paths:
+        take_stdin(io, "BPF objects (-)")
     objects, problems = load_objects(args.paths)
     for problem in problems:
         io.err.write(f"delegopts derive: {printable(problem)}\n")

@@ -107,7 +107,8 @@ def _run_with_stdin(stdin: str, *argv: str) -> tuple[int, str, str]:
 
 
 _SPENT = (
-    "delegopts: -: standard input was read as the settings (--config -): give the input as a file\n"
+    "delegopts: -: standard input cannot be read as {what}: it is read as the settings "
+    "(--config -) already; give one of them as a file\n"
 )
 
 
@@ -119,9 +120,11 @@ _SPENT = (
          (1, "D302")),
         ('kernel = "6.12.107"\n', ["names", "--json", "--kind", "cmds"], (0, '"6.12.107"')),
         # standard input is read once: an input of '-' after it is refused, never empty
-        ('kernel = "6.12.107"\n', ["check", "-"], (3, _SPENT)),
-        ('kernel = "6.12.107"\n', ["format", "-f", "-"], (3, _SPENT)),
-        ('kernel = "6.12.107"\n', ["btf", "info", "-"], (3, _SPENT)),
+        ('kernel = "6.12.107"\n', ["check", "-"], (3, _SPENT.format(what="an input (-)"))),
+        ('kernel = "6.12.107"\n', ["format", "-f", "-"],
+         (3, _SPENT.format(what="an input (-)"))),
+        ('kernel = "6.12.107"\n', ["btf", "info", "-"],
+         (3, _SPENT.format(what="a BTF source (-)"))),
         ("kernel = \n", ["check", "uid=1"],
          (2, "delegopts: <stdin>: not TOML: Invalid value (at line 1, column 10)")),
     ],
