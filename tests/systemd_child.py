@@ -39,7 +39,8 @@ SETTINGS = (
 ENUMS = {"PrivateBPF": "yes", "PrivateUsers": "managed"}
 # Far larger than systemd's Service struct, whose fields the gperf table addresses by offset.
 _OBJECT_SIZE = 1 << 20
-_SECTIONS = b"Unit\0Service\0Install\0"
+#: The unit types with an execution environment, and the section that holds it.
+SECTIONS = {"service": "Service", "socket": "Socket", "mount": "Mount", "swap": "Swap"}
 
 
 class Child:
@@ -72,10 +73,21 @@ class Child:
         self.stderr = os.fdopen(os.dup(2), "w")  # for this process's own failures
         faulthandler.enable(self.stderr)
         os.dup2(self.log.fileno(), 2)
-        self.offsets = [self._offset(setting) for setting in SETTINGS]
-        self.enums = {key: self._enum_offset(key, value) for key, value in ENUMS.items()}
+        # where each setting lies in the object of each unit type, found when first needed
+        self.offsets: dict[str, list[int]] = {}
+        self.enums: dict[str, dict[str, int]] = {}
 
-    def _read(self, files: list[str], buffer: ctypes.Array[ctypes.c_char]) -> list[str]:
+    def _locate(self, kind: str) -> None:
+        if kind not in self.offsets:
+            self.offsets[kind] = [self._offset(setting, kind) for setting in SETTINGS]
+            self.enums[kind] = {
+                key: self._enum_offset(key, value, kind) for key, value in ENUMS.items()
+            }
+
+    def _read(
+        self, files: list[str], buffer: ctypes.Array[ctypes.c_char], kind: str = "service"
+    ) -> list[str]:
+        sections = f"Unit\0{SECTIONS[kind]}\0Install\0".encode()
         self.log.seek(0)
         self.log.truncate()
         for number, text in enumerate(files):
@@ -84,15 +96,15 @@ class Child:
             if data and not handle:
                 raise OSError("fmemopen failed")
             name = (
-                b"/etc/systemd/system/x.service"
+                f"/etc/systemd/system/x.{kind}"
                 if number == 0
-                else (b"/etc/systemd/system/x.service.d/%02d.conf" % number)
-            )
+                else f"/etc/systemd/system/x.{kind}.d/{number:02d}.conf"
+            ).encode()
             if handle is None:  # fmemopen() refuses a size of 0: an empty file
                 handle = self.libc.fmemopen(b"\n", 1, b"r")
             try:
                 self.parse(
-                    b"x.service", name, handle, _SECTIONS, self.lookup, self.table, 0,
+                    f"x.{kind}".encode(), name, handle, sections, self.lookup, self.table, 0,
                     ctypes.addressof(buffer), None,
                 )  # fmt: skip
             finally:
@@ -102,35 +114,37 @@ class Child:
         # only "\n" ends a logged line: a word may hold "\v", which splitlines() would cut at
         return self.log.read().decode("utf-8", "replace").split("\n")[:-1]
 
-    def _offset(self, setting: str) -> int:
+    def _offset(self, setting: str, kind: str) -> int:
         buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
-        self._read([f"[Service]\n{setting}=any\n"], buffer)
+        self._read([f"[{SECTIONS[kind]}]\n{setting}=any\n"], buffer, kind)
         raw = buffer.raw
         at = raw.find(b"\xff" * 8)
         if at < 0 or raw.count(b"\xff") != 8:
             raise RuntimeError(f"cannot locate {setting} in the Service object")
         return at
 
-    def _enum_offset(self, setting: str, value: str) -> int:
+    def _enum_offset(self, setting: str, value: str, kind: str) -> int:
         """Where ``setting``'s enum lies: the one int that ``setting=value`` changes."""
+        section = SECTIONS[kind]
         empty = ctypes.create_string_buffer(_OBJECT_SIZE)
-        self._read(["[Service]\n"], empty)
+        self._read([f"[{section}]\n"], empty, kind)
         buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
-        self._read([f"[Service]\n{setting}={value}\n"], buffer)
+        self._read([f"[{section}]\n{setting}={value}\n"], buffer, kind)
         pairs = zip(empty.raw, buffer.raw, strict=True)
         changed = [at for at, (before, after) in enumerate(pairs) if before != after]
         if len(changed) != 1:
             raise RuntimeError(f"cannot locate {setting} in the Service object: {changed}")
         return changed[0] - changed[0] % 4
 
-    def units(self, units: list[list[str]]) -> list[dict[str, object]]:
+    def units(self, units: list[list[str]], kind: str = "service") -> list[dict[str, object]]:
+        self._locate(kind)
         answers: list[dict[str, object]] = []
         for files in units:
             buffer = ctypes.create_string_buffer(_OBJECT_SIZE)
-            log = self._read(files, buffer)
-            masks = [ctypes.c_uint64.from_buffer(buffer, at).value for at in self.offsets]
+            log = self._read(files, buffer, kind)
+            masks = [ctypes.c_uint64.from_buffer(buffer, at).value for at in self.offsets[kind]]
             enums = {key: ctypes.c_int.from_buffer(buffer, at).value
-                     for key, at in self.enums.items()}  # fmt: skip
+                     for key, at in self.enums[kind].items()}  # fmt: skip
             answers.append({"masks": masks, "log": log, "enums": enums})
         return answers
 
@@ -162,7 +176,7 @@ def main() -> None:
             if request["op"] == "tables":
                 answer: object = child.tables()
             elif request["op"] == "units":
-                answer = child.units(request["units"])
+                answer = child.units(request["units"], request.get("kind", "service"))
             else:
                 answer = child.words(request["kind"], request["words"])
         except Exception:

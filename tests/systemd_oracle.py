@@ -68,9 +68,10 @@ class SystemdOracle:
         assert isinstance(answer, dict)
         return answer
 
-    def units(self, units: list[list[str]]) -> list[Parsed]:
-        """Each unit (main file text, then its drop-ins in order) as systemd reads it."""
-        answer = self._ask({"op": "units", "units": units})
+    def units(self, units: list[list[str]], kind: str = "service") -> list[Parsed]:
+        """Each unit (main file text, then its drop-ins in order) as systemd reads it, as
+        a unit of type ``kind`` (``service``, ``socket``, ``mount``, ``swap``)."""
+        answer = self._ask({"op": "units", "units": units, "kind": kind})
         assert isinstance(answer, list)
         return [
             Parsed(tuple(item["masks"]), tuple(item["log"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from systemd_oracle import SystemdOracle
 from systemd_units import generate
 
@@ -24,8 +25,10 @@ BATCH = 500
 _UNKNOWN = "Unknown BPF delegate option, ignoring: "
 
 
-def _ours(files: list[str], release: str) -> tuple[tuple[int, ...], list[str]]:
-    names = ["x.service"] + [f"x.service.d/{n:02d}.conf" for n in range(1, len(files))]
+def _ours(
+    files: list[str], release: str, kind: str = "service"
+) -> tuple[tuple[int, ...], list[str]]:
+    names = [f"x.{kind}"] + [f"x.{kind}.d/{n:02d}.conf" for n in range(1, len(files))]
     files_ = [UnitFile(name, text) for name, text in zip(names, files, strict=True)]
     unit = read_unit(files_, major=load(release).major)
     outcome = evaluate(unit.assignments(), load(release))
@@ -132,3 +135,24 @@ def test_private_bpf_and_users_are_read_as_systemd_reads_them(
         no_users = parsed.private_bpf != 0 and parsed.private_users == 0
         assert (Code.SYSTEMD_NO_PRIVATE_USERS in codes) == no_users, files
     assert compared > 1000
+
+
+@pytest.mark.parametrize(("kind", "section"), [("socket", "Socket"), ("mount", "Mount"),
+                                               ("swap", "Swap")])  # fmt: skip
+def test_other_unit_types_read_their_own_section(
+    systemd_real: SystemdOracle, kind: str, section: str
+) -> None:
+    """Sockets, mounts and swaps have an execution environment too, in [Socket], [Mount],
+    [Swap]: the same generated units with that section (and [Service] now a section they
+    do not read) give systemd's masks and dropped words."""
+    units = [
+        [text.replace("Service", section) if number % 3 else text for text in files]
+        for number, files in enumerate(generate(31, 1200, systemd_real.release))
+    ]
+    failures = []
+    for files, parsed in zip(units, systemd_real.units(units, kind), strict=True):
+        masks, dropped = _ours(files, systemd_real.release, kind)
+        logged = [line.removeprefix(_UNKNOWN) for line in parsed.log if line.startswith(_UNKNOWN)]
+        if (masks, dropped) != (parsed.masks, logged) and len(failures) < 5:
+            failures.append(f"{files!r}: systemd {parsed.masks} {logged}, ours {masks} {dropped}")
+    assert not failures, "\n".join(failures)
