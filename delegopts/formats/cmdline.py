@@ -11,7 +11,6 @@ options (``ro``, ``noexec``, ``defaults``, ``x-*``...) never reach the kernel.
 
 from __future__ import annotations
 
-import shlex
 from typing import NamedTuple
 
 from delegopts.diagnostics import Code, Diagnostic
@@ -96,7 +95,12 @@ def split_words(line: str) -> list[Word]:
 
 def scan_command(command: str | list[str], path: str = "<command line>") -> Scan:
     """Read a mount command line (a string as typed, or argv words)."""
-    line = command if isinstance(command, str) else shlex.join(command)
+    if isinstance(command, str):
+        line = command
+    else:
+        import shlex  # argv words: quoted back into the line a shell would have been given
+
+        line = shlex.join(command)
     try:
         words = split_words(line)
     except LineSyntaxError as error:

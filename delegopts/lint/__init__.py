@@ -18,14 +18,18 @@ info: D501 the token allows nothing: no command it gates is fully delegated (col
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.history import first_kernel_with
 from delegopts.lint._where import where
 from delegopts.lint.cannot_work import attach_rules, cannot_work
 from delegopts.lint.risk import Summary, risk, summarize
-from delegopts.lint.rules import RULES, Rule, rule_for
 from delegopts.lint.spelling import classify_error
 from delegopts.options import Options
+
+if TYPE_CHECKING:
+    from delegopts.lint.rules import RULES, Rule, rule_for
 
 __all__ = [
     "RULES",
@@ -51,3 +55,13 @@ def lint(options: Options) -> tuple[Diagnostic, ...]:
     cross = [*cannot_work(options, found), *attach_rules(options, found)]
     cross.sort(key=lambda d: (d.span.start, d.code.value))
     return (*options.diagnostics, *cross, *risk(options, found))
+
+
+def __getattr__(name: str) -> Any:
+    # The rule table (an example for every code) serves `delegopts rules` and the tests:
+    # building it is left out of every check that only lints.
+    if name in ("RULES", "Rule", "rule_for"):
+        from delegopts.lint import rules
+
+        return getattr(rules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
