@@ -565,6 +565,21 @@ class BTF:
         record = self.find(name, KIND_ENUM)
         return None if record is None else self.enum(record)
 
+    def has_string(self, text: str) -> bool:
+        """Whether ``text`` is a whole string of the string section (a name some type,
+        member or enumerator may have): cheap evidence of a kernel feature.
+
+        >>> from delegopts.btf.writer import write_btf, EnumSpec
+        >>> btf = BTF.from_bytes(write_btf([EnumSpec("bpf_cmd", [("BPF_MAP_CREATE", 0)])]))
+        >>> btf.has_string("BPF_MAP_CREATE"), btf.has_string("MAP_CREATE")
+        (True, False)
+        """
+        found = self._string_offsets_many([text])
+        if found is None:  # in more places than are kept: there, at least
+            return True
+        begin = self._strings[0]
+        return any(at == 0 or self._data[begin + at - 1] == 0 for at in found[text])
+
     def struct_members(self, name: str) -> tuple[str, ...] | None:
         """Member names of the first struct named ``name``, or None if there is none."""
         record = self.find(name, KIND_STRUCT)

@@ -390,7 +390,7 @@ class _ForObjects:
     def __init__(
         self, args: argparse.Namespace, catalog: Catalog, ignore: frozenset[Code], io: IO
     ) -> None:
-        from delegopts.derive.needs import derive, load_objects
+        from delegopts.derive.needs import derive, load_objects, needs_kernel_btf
         from delegopts.derive.sections import SectionTable
         from delegopts.diagnostics import Code, Diagnostic
         from delegopts.errors import InputError, Span
@@ -402,8 +402,7 @@ class _ForObjects:
         if not objects:
             why = "; ".join(unreadable)
             raise InputError(", ".join(paths), f"--for: no BPF object in it ({why})")
-        struct_ops = any(p.section.startswith("struct_ops") for o in objects for p in o.programs)
-        kernel_btf = kernel_btf_for(args) if struct_ops else None
+        kernel_btf = kernel_btf_for(args) if needs_kernel_btf(objects) else None
         self.answer = derive(objects, catalog, SectionTable.load(), kernel_btf)
         self.ignore = ignore
         self.problems = [

@@ -72,7 +72,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from delegopts.derive.needs import derive, load_objects
+    from delegopts.derive.needs import derive, load_objects, needs_kernel_btf
     from delegopts.derive.report import canonical, text_lines, to_json
     from delegopts.derive.sections import SectionTable
     from delegopts.display import printable
@@ -86,8 +86,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if not objects:
         io.err.write("delegopts derive: no BPF object found\n")
         return ExitStatus.UNREADABLE
-    struct_ops = any(p.section.startswith("struct_ops") for o in objects for p in o.programs)
-    kernel_btf = kernel_btf_for(args) if struct_ops else None
+    kernel_btf = kernel_btf_for(args) if needs_kernel_btf(objects) else None
     answer = derive(objects, catalog, SectionTable.load(args.libbpf), kernel_btf)
     to = "json" if args.json else args.to
     optional = args.with_optional_probes

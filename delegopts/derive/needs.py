@@ -34,7 +34,16 @@ from delegopts.errors import InputError
 from delegopts.lint._kernel import ATTACH_NEEDS, NET_ADMIN_PROGS, READS_KERNEL
 from delegopts.options import Options
 
-__all__ = ["PROBES", "Answer", "Need", "Probe", "Role", "derive", "load_objects"]
+__all__ = [
+    "PROBES",
+    "Answer",
+    "Need",
+    "Probe",
+    "Role",
+    "derive",
+    "load_objects",
+    "needs_kernel_btf",
+]
 
 #: Who needs a bit: the object's own loads, its BTF, or one of libbpf's probes.
 Role = Literal["load", "btf", "probe"]
@@ -309,6 +318,20 @@ class _Collector:
             self.need(_MAPS, f"#{found.type}", "load", f"map {found.name} ({found.source})",
                       obj.origin)  # fmt: skip
 
+    def _freplace(self, obj: BPFObject, label: str) -> None:
+        """freplace replaces a function of another BPF program: libbpf reads that program's
+        BTF (libbpf_find_prog_btf_id) with BPF_BTF_GET_FD_BY_ID, through the token from
+        libbpf 1.6 on, which the kernel takes from Linux 6.15 on (``fd_by_id_token_fd``)."""
+        self.need(_CMDS, "btf_get_fd_by_id", "load",
+                  f"{label}: libbpf reads its target program's BTF with BPF_BTF_GET_FD_BY_ID",
+                  obj.origin)  # fmt: skip
+        if self.kernel_btf is not None and not self.kernel_btf.has_string("fd_by_id_token_fd"):
+            self.errors.append(
+                f"{obj.origin}: {label}: this kernel's BPF_BTF_GET_FD_BY_ID takes no token "
+                "(Linux 6.15 added it), so libbpf cannot read the target program's BTF in a "
+                "user namespace and the program does not load through a token"
+            )
+
     def _programs(self, obj: BPFObject) -> None:
         for program in obj.programs:
             label = f"program {program.name} (SEC {program.section!r})"
@@ -333,6 +356,8 @@ class _Collector:
                 continue
             self.need(_CMDS, "prog_load", "load", label, obj.origin)
             self.need(_PROGS, kind.prog_type, "load", label, obj.origin)
+            if kind.prog_type == "ext":
+                self._freplace(obj, label)
             if "USDT" in kind.flags:
                 # Loaded as a multi-uprobe where libbpf's probe passes, else with 0.
                 self.probe("uprobe_multi_link", obj.origin, [program.name])
@@ -437,6 +462,16 @@ def _reference_catalog() -> Catalog:
 
 def _a(noun: str) -> str:
     return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def needs_kernel_btf(objects: list[BPFObject]) -> bool:
+    """Whether the answer for ``objects`` reads the kernel's complete BTF: struct_ops
+    members' indices, and whether BPF_BTF_GET_FD_BY_ID takes a token (freplace)."""
+    return any(
+        program.section.startswith(("struct_ops", "freplace"))
+        for obj in objects
+        for program in obj.programs
+    )
 
 
 def load_objects(paths: list[str]) -> tuple[list[BPFObject], list[str]]:

@@ -176,6 +176,23 @@ def test_struct_ops_members_index_the_attach_types() -> None:
     assert "needs the kernel's complete BTF" in without.errors[0]
 
 
+@pytest.mark.parametrize(("kernel", "takes_token"), [("6.12.107", False), ("6.18.44", True),
+                                                    ("7.2.13", True)])  # fmt: skip
+def test_freplace_reads_its_target_btf_through_the_token(kernel: str, takes_token: bool) -> None:
+    # libbpf_find_prog_btf_id() passes the token to BPF_BTF_GET_FD_BY_ID (libbpf 1.6 on);
+    # the kernel takes one there from 6.15 on (union bpf_attr's fd_by_id_token_fd).
+    from kernels import raw_btf
+
+    from delegopts.btf import BTF
+
+    objects = find_objects(build("freplace"))
+    found = derive(objects, catalog(kernel), TABLE, BTF.from_bytes(raw_btf(kernel)))
+    assert "btf_get_fd_by_id" in found.bits()[OptionKind.CMDS]
+    assert found.roles(OptionKind.CMDS, "btf_get_fd_by_id") == {"load"}
+    refused = [e for e in found.errors if "BPF_BTF_GET_FD_BY_ID takes no token" in e]
+    assert len(refused) == (0 if takes_token else 1)
+
+
 def test_both_byte_orders_give_one_answer() -> None:
     big = derive(find_objects(build("xdp_count", "bpfeb")), catalog(K618), TABLE)
     little = derive(find_objects(build("xdp_count", "bpfel")), catalog(K618), TABLE)
