@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.json:
         dump_json(record, io, "names")
     else:
-        _print(record, io)
+        _print(record, io, catalog, None if chosen is None else str(chosen[0]))
     return ExitStatus.OK
 
 
@@ -125,22 +125,26 @@ def _option(catalog: Catalog, key: str, release: Release | None) -> dict[str, An
     return option
 
 
-def _systemd_note(row: dict[str, Any], release: str) -> str | None:
+def _systemd_note(row: dict[str, Any], names: EnumCatalog, release: str) -> str | None:
     """What a user writing a unit must know about systemd's word for this row's bit."""
-    from delegopts.systemd.headers import camel_case
+    from delegopts.systemd.model import other_kernel_name
 
     if row["alias_of"] or not row["fits"]:
         return None
     word = row["systemd"]
     if word is None:
         return f"no {release} word sets this bit: only 'any' does"
-    if word != camel_case(row["declared"]):
+    if other_kernel_name(names, row["bit"], word) is not None:
         return f"{release} writes this bit as {word}, which is another type's name"
     return None
 
 
-def _print(record: dict[str, Any], io: IO) -> None:
-    """Plain aligned columns: greps well, and no rich import (a listing starts faster)."""
+def _print(record: dict[str, Any], io: IO, catalog: Catalog, release: str | None) -> None:
+    """Plain aligned columns: greps well, and no rich import (a listing starts faster).
+
+    ``release``: the systemd release whose words the record holds (``systemd 262.1``).
+    """
+    from delegopts.catalog import OptionKind
     from delegopts.display import printable
 
     kernel = printable(record["kernel"])  # a file name, or a banner's release
@@ -150,10 +154,8 @@ def _print(record: dict[str, Any], io: IO) -> None:
             f"kernel {kernel}: its bpffs has no delegate_* options "
             "(it ignores them); the names below are its enums' all the same\n"
         )
-    systemd = record.get("systemd")
-    release = None if systemd is None else systemd.split(" (", 1)[0]
-    if systemd is not None:
-        lines.append(f"BPFDelegate*= words as {systemd} writes them\n")
+    if release is not None:
+        lines.append(f"BPFDelegate*= words as {record['systemd']} writes them\n")
     for key, option in record["options"].items():
         head = ["name", "bit", "declared"] + ([] if release is None else [release])
         rows = [[*head, "note"]]
@@ -166,7 +168,7 @@ def _print(record: dict[str, Any], io: IO) -> None:
             cells = [row["name"], str(row["bit"]), row["declared"]]
             if release is not None:
                 cells.append(row["systemd"] or "")
-                note = _systemd_note(row, release)
+                note = _systemd_note(row, catalog[OptionKind(key)], release)
                 notes += [] if note is None else [note]
             rows.append([*cells, "; ".join(notes)])
         width = [max(len(row[column]) for row in rows) for column in range(len(head))]
