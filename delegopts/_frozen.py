@@ -10,7 +10,10 @@ this base refuses any later change, so the values stay immutable.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["Frozen"]
 

@@ -27,11 +27,12 @@ import enum
 import os
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
 
 from delegopts._frozen import Frozen
+from delegopts._namedtuple import NamedTuple
 from delegopts.btf.reader import BTF, KIND_ENUM, KIND_STRUCT
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

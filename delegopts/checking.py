@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from delegopts.diagnostics import Diagnostic
 from delegopts.policy import Policy
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from delegopts.catalog import Catalog
     from delegopts.formats import Format

@@ -22,10 +22,15 @@ fstab:3:3: warning: D101 unknown key 'delegate_cmd' is ignored; did you mean 'de
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.display import printable
 from delegopts.errors import Span, caret_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["Code", "Diagnostic", "Location", "Severity"]
 

@@ -17,7 +17,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+
+from delegopts._namedtuple import NamedTuple
 
 __all__ = [
     "BTFError",

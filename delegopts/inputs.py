@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO
 
 from delegopts.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 
 __all__ = ["open_regular"]
 

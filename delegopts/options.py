@@ -16,13 +16,18 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal, NamedTuple
 
 from delegopts._frozen import Frozen
+from delegopts._namedtuple import NamedTuple
 from delegopts.catalog import Catalog, EnumCatalog, Name, OptionKind
 from delegopts.diagnostics import Diagnostic
 from delegopts.errors import Span
 from delegopts.render import mask_value, mode_shown, scalar_pieces
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
 
 __all__ = ["Mask", "Options", "Step"]
 
@@ -118,8 +123,11 @@ class Mask(Frozen):
         }
 
 
-#: How a piece changed a mask: ``any``, a name's bit, or a number that replaced the mask.
-Action = Literal["any", "name", "number"]
+if TYPE_CHECKING:
+    #: How a piece changed a mask: ``any``, a name's bit, or a number that replaced the mask.
+    Action = Literal["any", "name", "number"]
+else:
+    Action = str  # what an Action is at run time (typing stays unimported: start-up)
 
 
 class Step(NamedTuple):

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.diagnostics import Code, Diagnostic, Severity
 from delegopts.errors import DelegoptsError
 

@@ -126,7 +126,12 @@ def test_the_core_does_not_depend_on_lint_formats_or_the_cli(module: str) -> Non
 
 def test_btf_reading_depends_only_on_errors_and_file_opening() -> None:
     outside = {m for m in reaches("delegopts.btf") if not m.startswith("delegopts.btf")}
-    assert outside <= {"delegopts.errors", "delegopts.display", "delegopts.inputs"}
+    leaves = {"delegopts.errors", "delegopts.display", "delegopts.inputs", "delegopts._namedtuple"}
+    assert outside <= leaves
+
+
+def test_the_named_tuple_base_depends_on_nothing_of_delegopts() -> None:
+    assert reaches("delegopts._namedtuple") <= {"delegopts._namedtuple"}
 
 
 def test_ctypes_only_for_the_kernels_own_system_calls() -> None:

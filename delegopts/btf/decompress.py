@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from delegopts.errors import BTFError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the codecs' own modules are imported when their data comes
     import bz2
     import lzma
+    from typing import IO, BinaryIO
 
 __all__ = ["CODECS", "DEFAULT_LIMIT", "codec_for", "decompress"]
 
@@ -163,7 +164,7 @@ def _zstd(src: _Limited, sink: _Sink) -> None:
     import zstandard
 
     engine = zstandard.ZstdDecompressor(max_window_size=1 << 27)
-    stream = cast("IO[bytes]", src)
+    stream: IO[bytes] = src  # type: ignore[assignment]  # what stream_reader reads
     reader = engine.stream_reader(stream, read_size=CHUNK, read_across_frames=False)
     while True:
         out = reader.read(CHUNK)

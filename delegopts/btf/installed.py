@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from delegopts.btf import load
 from delegopts.errors import BTFError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -30,13 +30,16 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.btf.decompress import DEFAULT_LIMIT, codec_for, decompress
 from delegopts.btf.reader import BTF, read_raw
 from delegopts.errors import BTFError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from delegopts.btf import kimage as _kimage
 
 __all__ = [

@@ -38,9 +38,14 @@ import os
 import re
 import struct
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO, Literal, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.errors import BTFError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Literal
+
 
 __all__ = [
     "BTF",

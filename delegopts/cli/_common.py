@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
+import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
+from delegopts._namedtuple import NamedTuple
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import json
+    from typing import Any, TextIO
+
     from delegopts.btf import BTF
     from delegopts.catalog import Catalog
     from delegopts.policy import Policy
@@ -326,11 +331,16 @@ def read_text(name: str, io: IO) -> str:
 def json_text(value: Any) -> str:
     """``value`` as JSON: sorted keys, and only ASCII (text from the input, control and
     bidi characters included, is escaped by JSON itself and stays exact)."""
-    return _ENCODER.encode(value)
+    return _encoder().encode(value)
 
 
-#: One encoder for the run: json.dumps with options builds one per call (a record a line).
-_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=True)
+@functools.cache
+def _encoder() -> json.JSONEncoder:
+    """One encoder for the run: json.dumps with options builds one per call (a record a
+    line). Made on first use: json is imported only by a run that writes JSON."""
+    import json
+
+    return json.JSONEncoder(sort_keys=True, ensure_ascii=True)
 
 
 def stamp(command: str) -> dict[str, Any]:

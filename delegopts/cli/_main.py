@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
     IO,
@@ -18,7 +17,10 @@ from delegopts.cli._common import (
 from delegopts.display import printable
 from delegopts.errors import BTFError, InputError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from _typeshed import SupportsWrite
 
 __all__ = ["build_parser", "run"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from delegopts.cli._common import (
     IO,
@@ -24,7 +23,10 @@ from delegopts.cli.check_output import REPORT_FORMATS, open_report
 from delegopts.display import printable
 from delegopts.formats._found import numbered_lines
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Code, Diagnostic
     from delegopts.formats import Format, Found, Scan
@@ -186,7 +188,7 @@ def _batches(
         if kind is None:  # what the file holds says what it is, else its name
             original = stream
             sniffed, stream = sniff_stream(stream)
-            kind = cast("Format | None", sniffed) or guess_format(name)
+            kind = sniffed or guess_format(name)
             if kind is None:
                 raise UsageError(
                     f"delegopts check: cannot tell the format of {printable(name)}: "
@@ -218,7 +220,7 @@ def _batches(
                     if piped is None:
                         plans.append(lambda stream=stream: _stdin_batches(stream))  # type: ignore[misc]
                     else:
-                        form = cast("Format", piped)
+                        form = piped
                         plans.append(
                             lambda form=form, stream=stream: _file_batches(  # type: ignore[misc]
                                 form, "<stdin>", stream, catalog

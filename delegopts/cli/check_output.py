@@ -7,12 +7,13 @@ once with whether the run failed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from delegopts.cli._common import IO, json_text
 from delegopts.display import printable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Code, Diagnostic
     from delegopts.formats.findings import Checked

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.cli._common import UsageError
 from delegopts.display import printable
 from delegopts.errors import InputError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 __all__ = [
     "Settings",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
 
 from delegopts.cli._common import (
     IO,
@@ -20,7 +19,10 @@ from delegopts.cli._common import (
 )
 from delegopts.errors import OptionError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from delegopts.catalog import Catalog
     from delegopts.options import Options
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
 
 from delegopts.cli._common import (
     IO,
@@ -17,7 +16,10 @@ from delegopts.cli._common import (
 )
 from delegopts.cli.show_output import COLUMNS, SHOW_FORMATS, open_output, parse_columns
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from delegopts.formats.findings import Checked
     from delegopts.formats.mountinfo import Mount
     from delegopts.options import Mask

@@ -8,13 +8,13 @@ layout gets rich ``Text`` only, never markup.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
-
 from delegopts.cli._common import IO, UsageError
 from delegopts.display import printable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from delegopts.catalog import Catalog
 
 __all__ = ["COLUMNS", "SHOW_FORMATS", "open_output", "parse_columns"]
@@ -123,6 +123,8 @@ class _BpftoolOutput(_Output):
             value = shown.get(key, "")
             entry["allowed_" + key.removeprefix("delegate_")] = value.split(":") if value else []
         # bpftool's key order and separators (JSON is ASCII, as everywhere here)
+        import json  # only JSON output needs it (start-up)
+
         text = json.dumps(entry, separators=(",", ":"), ensure_ascii=True)
         self.io.out.write(("" if self.first else ",") + text)
         self.first = False

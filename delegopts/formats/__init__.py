@@ -10,12 +10,13 @@ file itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
-
 from delegopts.errors import Span
 from delegopts.formats._found import Found, Scan
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Literal
+
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Diagnostic
 
@@ -30,8 +31,11 @@ __all__ = [
     "scan",
 ]
 
-#: The name of a format, as ``check``'s options use it.
-Format = Literal["fstab", "mountinfo", "unit", "incus", "lxd", "command"]
+if TYPE_CHECKING:
+    #: The name of a format, as ``check``'s options use it.
+    Format = Literal["fstab", "mountinfo", "unit", "incus", "lxd", "command"]
+else:
+    Format = str  # what a Format is at run time (typing stays unimported: start-up)
 #: The formats ``check`` reads.
 FORMATS: tuple[Format, ...] = ("fstab", "mountinfo", "unit", "incus", "lxd", "command")
 
@@ -64,7 +68,7 @@ def detect_format(text: str, path: str) -> Format | None:
 
     sniffed = sniff(text)
     if sniffed is not None:
-        return cast("Format", sniffed)
+        return sniffed
     return guess_format(path)
 
 

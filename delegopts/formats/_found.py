@@ -14,10 +14,15 @@ from __future__ import annotations
 import io
 from array import array
 from collections.abc import Generator, Iterable, Iterator
-from typing import Any, NamedTuple, TextIO
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.diagnostics import Code, Diagnostic, Location
 from delegopts.errors import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
 
 __all__ = [
     "Batches",

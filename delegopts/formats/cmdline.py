@@ -11,8 +11,7 @@ options (``ro``, ``noexec``, ``defaults``, ``x-*``...) never reach the kernel.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from delegopts._namedtuple import NamedTuple
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
 from delegopts.formats._found import Builder, Scan, finding

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.catalog import Catalog
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.display import printable

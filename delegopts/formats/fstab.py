@@ -13,7 +13,6 @@ it, leaves those codes out for that entry.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
@@ -30,6 +29,11 @@ from delegopts.formats._found import (
 from delegopts.formats.mountopts import kept_pieces
 from delegopts.grammar.lines import LineSyntaxError, parse_line
 from delegopts.policy import ignored_codes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
 
 __all__ = ["BPF_TYPE", "data_from_field", "fstab_batches", "scan_fstab"]
 

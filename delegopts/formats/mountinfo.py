@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator, Iterable
-from typing import NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.formats._found import Builder, Found, Scan, finding, text_lines, unescape
 from delegopts.formats.fstab import BPF_TYPE, data_from_field, fstab_batches

@@ -20,7 +20,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from typing import TextIO, cast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from delegopts.formats import Format
+
 
 __all__ = ["sniff", "sniff_stream"]
 
@@ -32,7 +38,7 @@ _LXD = re.compile(r"security\.delegate_bpf")
 _LIMIT = 1 << 16  # the first 64 KiB: a listing or a configuration says what it is early
 
 
-def sniff(text: str) -> str | None:
+def sniff(text: str) -> Format | None:
     """``mountinfo``, ``unit``, ``fstab``, ``command``, ``incus`` or ``lxd``; None if unsure."""
     from delegopts.formats.mountinfo import looks_like_mountinfo
     from delegopts.formats.mountlist import mount_output_kind
@@ -64,7 +70,7 @@ def _proc_mounts(text: str) -> bool:
                for r in rows)  # fmt: skip
 
 
-def sniff_stream(stream: TextIO) -> tuple[str | None, TextIO]:
+def sniff_stream(stream: TextIO) -> tuple[Format | None, TextIO]:
     """:func:`sniff` the head of ``stream``; the stream returned reads it all from the start.
 
     >>> kind, stream = sniff_stream(io.StringIO("[Service]\\nPrivateBPF=yes\\n"))
@@ -74,7 +80,8 @@ def sniff_stream(stream: TextIO) -> tuple[str | None, TextIO]:
     head = stream.read(_LIMIT)
     if head.endswith("\r"):  # keep a \r\n line end whole
         head += stream.read(1)
-    return sniff(head), cast(TextIO, _Replay(head, stream))
+    replay: TextIO = _Replay(head, stream)  # type: ignore[assignment]  # reads as one
+    return sniff(head), replay
 
 
 class _Replay:

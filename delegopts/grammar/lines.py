@@ -12,11 +12,14 @@ constructor as the style of the project wants, turns every rule into a :class:`N
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.errors import DelegoptsError, Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from delegopts.grammar.lalr import TextParser
 
 __all__ = ["LineSyntaxError", "Node", "parse_line"]

@@ -14,11 +14,14 @@ delegate values included.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.errors import OptionError, Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Literal
+
     from delegopts.grammar.lalr import TextParser, Token
 
 __all__ = ["Item", "Piece", "grammar_text", "split_options"]
@@ -29,8 +32,11 @@ __all__ = ["Item", "Piece", "grammar_text", "split_options"]
 # asked for (a diagnostic, an error, explain).
 
 
-#: What an item of a delegate value is.
-ItemKind = Literal["any", "symbol", "number", "other", "empty"]
+if TYPE_CHECKING:
+    #: What an item of a delegate value is.
+    ItemKind = Literal["any", "symbol", "number", "other", "empty"]
+else:
+    ItemKind = str  # what an ItemKind is at run time (typing stays unimported: start-up)
 
 
 class Item(NamedTuple):
@@ -174,7 +180,7 @@ def split_options(text: str) -> list[Piece]:
     from delegopts.grammar.lalr import ParseError
 
     try:
-        pieces = cast(list[Piece], _parser().parse(text))  # the transformer's start() result
+        pieces: list[Piece] = _parser().parse(text)  # the transformer's start() result
     except ParseError as error:  # the grammar accepts every string; this guards bugs
         column = error.pos
         raise OptionError(

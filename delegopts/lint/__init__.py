@@ -18,8 +18,6 @@ info: D501 the token allows nothing: no command it gates is fully delegated (col
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.history import first_kernel_with
 from delegopts.lint._where import where
@@ -28,7 +26,10 @@ from delegopts.lint.risk import Summary, risk, summarize
 from delegopts.lint.spelling import classify_error
 from delegopts.options import Options
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from delegopts.lint.rules import RULES, Rule, rule_for
 
 __all__ = [

@@ -22,7 +22,7 @@ what a program of each type does once attached.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from delegopts._namedtuple import NamedTuple
 
 __all__ = [
     "ATTACH_NEEDS",

@@ -6,8 +6,7 @@ that needs another one. Both are found again from ``options.source`` and ``optio
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from delegopts._namedtuple import NamedTuple
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code
 from delegopts.errors import Span

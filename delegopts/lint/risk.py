@@ -11,8 +11,8 @@ check ever looks at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.catalog import OptionKind
 from delegopts.diagnostics import Code, Diagnostic
 from delegopts.errors import Span
@@ -25,6 +25,11 @@ from delegopts.lint._kernel import (
 )
 from delegopts.lint._where import Where
 from delegopts.options import Mask, Options, Step
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["Summary", "risk", "summarize"]
 

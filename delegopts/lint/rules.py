@@ -18,8 +18,9 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
+from delegopts._namedtuple import NamedTuple
 from delegopts.diagnostics import Code
 
 __all__ = ["RULES", "Form", "Reported", "Rule", "rule_for"]
