@@ -34,7 +34,7 @@ def test_every_package_directory_is_listed() -> None:
     ("package", "suffix"),
     [
         ("delegopts.grammars", ".lark"),
-        ("delegopts.grammars", ".tables.json"),
+        ("delegopts.grammars", "_tables.py"),
         ("delegopts.btfdata", ".btf"),
     ],
 )
@@ -68,7 +68,7 @@ def test_built_wheel_contents(tmp_path: Path) -> None:
     # every grammar and the parse tables compiled from it (without them, each process
     # would fall back to building the parser with Lark: correct, but slow to start)
     grammars = sorted(path.name for path in (ROOT / "grammars").iterdir() if path.is_file())
-    assert any(name.endswith(".tables.json") for name in grammars)
+    assert any(name.endswith("_tables.py") for name in grammars)
     assert {f"delegopts/grammars/{name}" for name in grammars} <= names
     # the command: a script whose first line the installer points at its interpreter,
     # importing nothing before delegopts.cli (no generated wrapper's import re)

@@ -1,16 +1,16 @@
-"""Write grammars/<name>.tables.json for every grammar: run after editing a .lark file.
+"""Write grammars/<name>_tables.py for every grammar: run after editing a .lark file.
 
     .venv/bin/python tools/gen_parse_tables.py
 
-tests/test_parse_tables.py fails while a table is not what this makes from its grammar.
+tests/grammar/test_parse_tables.py fails while a table is not what this makes from its
+grammar.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from delegopts.grammar.tablegen import compile_tables
+from delegopts.grammar.tablegen import compile_tables, tables_module
 
 GRAMMARS = Path(__file__).resolve().parents[1] / "grammars"
 
@@ -18,8 +18,8 @@ GRAMMARS = Path(__file__).resolve().parents[1] / "grammars"
 def main() -> None:
     for grammar in sorted(GRAMMARS.glob("*.lark")):
         tables = compile_tables(grammar.read_text("utf-8"))
-        target = grammar.with_suffix(".tables.json")
-        target.write_text(json.dumps(tables, indent=0, sort_keys=True) + "\n", "utf-8")
+        target = grammar.with_name(f"{grammar.stem}_tables.py")
+        target.write_text(tables_module(grammar.name, tables), "utf-8")
         print(f"{target.relative_to(GRAMMARS.parent)}: {len(tables['states'])} states")
 
 

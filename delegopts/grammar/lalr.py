@@ -24,13 +24,28 @@ Token('FIELD', 'bpf'), Token('FIELD', 'defaults')])])
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Protocol
 
-from delegopts.grammar.resources import read_bytes, read_text
+from delegopts.grammar.resources import read_text
 
-__all__ = ["ParseError", "Parser", "TextParser", "Token", "build", "load"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    #: A rule as the parse loop uses it: size, origin, which children to keep (position,
+    #: whether to splice in an inlined node's children) or None for all, expand1, callback.
+    _Rule = tuple[int, str, "tuple[tuple[int, bool], ...] | None", bool, Any]
+    #: A state's lexer: the match of its terminals' alternation, and its keyword retyping.
+    _Lexer = tuple[Any, "dict[str, tuple[tuple[str, Any], ...]]"]
+
+    class TextParser(Protocol):
+        """What :func:`build` returns: tables runtime or Lark, the same ``parse``."""
+
+        def parse(self, text: str) -> Any:
+            """What the ``start`` callback returns; :class:`ParseError` where it does not fit."""
+
+
+__all__ = ["ParseError", "Parser", "Token", "build", "load"]
 
 TABLE_FORMAT = 1  # the layout delegopts.grammar.tablegen writes
 _GRAMMARS = "delegopts.grammars"
@@ -72,13 +87,6 @@ class ParseError(ValueError):
         self.text = text
 
 
-class TextParser(Protocol):
-    """What :func:`build` returns: tables runtime or Lark, the same ``parse``."""
-
-    def parse(self, text: str) -> Any:
-        """What the ``start`` callback returns; :class:`ParseError` where the text does not fit."""
-
-
 class _Node:
     """What an inlined ``_rule`` or a rule with no callback becomes: its name and children."""
 
@@ -99,12 +107,6 @@ class _Node:
 
     __hash__ = None  # type: ignore[assignment]
 
-
-#: A rule as the parse loop uses it: size, origin, which children to keep (position,
-#: whether to splice in an inlined node's children) or None for all, expand1, callback.
-_Rule = tuple[int, str, "tuple[tuple[int, bool], ...] | None", bool, Any]
-#: A state's lexer: the match of its terminals' alternation, and its keyword retyping.
-_Lexer = tuple[Any, "dict[str, tuple[tuple[str, Any], ...]]"]
 
 _new_str = str.__new__
 
@@ -259,12 +261,16 @@ def _kept(children: list[Any], keep: tuple[tuple[int, bool], ...]) -> list[Any]:
 
 def load(name: str, transformer: object | None = None) -> Parser | None:
     """The parser for ``grammars/<name>.lark`` from its shipped tables, or None if stale."""
+    from importlib import import_module
+
     try:
-        tables = json.loads(read_bytes(_GRAMMARS, f"{name}.tables.json"))
+        tables = import_module(f"{_GRAMMARS}.{name}_tables").TABLES
         grammar = read_text(_GRAMMARS, f"{name}.lark")
-    except (OSError, ValueError):
+    except (ImportError, AttributeError, OSError, ValueError):
         return None
-    if tables.get("format") != TABLE_FORMAT or tables.get("grammar") != grammar:
+    if not isinstance(tables, dict) or tables.get("format") != TABLE_FORMAT:
+        return None
+    if tables.get("grammar") != grammar:
         return None
     return Parser(tables, transformer)
 

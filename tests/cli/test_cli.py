@@ -717,3 +717,27 @@ def test_traceback_is_a_global_option(where: str, monkeypatch: pytest.MonkeyPatc
     err = io.StringIO()
     assert main(argv[1:] if where == "before" else argv[:-1], stderr=err) == 4
     assert "internal error: RuntimeError: planted" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "--mountinfo", str(Path(__file__).parents[1] / "data" / "mountinfo-6.18.44")],
+        ["check", "-o", "delegate_cmds=map_create,delegate_progs=xdp"],
+        ["format", "delegate_cmds=map_create,delegate_progs=xdp"],
+        ["check", "--mountinfo", str(Path(__file__).parents[1] / "data" / "mountinfo-6.18.44")],
+    ],
+)
+def test_commands_start_without_typing_or_json(argv: list[str]) -> None:
+    """A fresh interpreter: typing and json cost start-up that these commands do not need
+    (json only where JSON is written; typing nowhere at run time)."""
+    import subprocess
+
+    code = (
+        "import io, sys\nfrom delegopts.cli import main\n"
+        f"status = main({argv!r}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(status, sorted(m for m in ('typing', 'json') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split(maxsplit=1)[1].strip() == "[]", done.stdout
+    assert done.stdout.split()[0] in ("0", "1"), done.stdout

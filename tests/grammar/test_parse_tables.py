@@ -8,7 +8,7 @@ result, token for token, or the same error at the same position.
 
 from __future__ import annotations
 
-import json
+import importlib
 import random
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from kernels import catalog
 
 from delegopts.grammar.lalr import ParseError, Token, load
 from delegopts.grammar.lines import _ToNode
-from delegopts.grammar.tablegen import compile_tables
+from delegopts.grammar.tablegen import compile_tables, tables_module
 
 GRAMMARS = Path(__file__).resolve().parents[2] / "grammars"
 NAMES = sorted(path.stem for path in GRAMMARS.glob("*.lark"))
@@ -28,10 +28,13 @@ NAMES = sorted(path.stem for path in GRAMMARS.glob("*.lark"))
 @pytest.mark.parametrize("name", NAMES)
 def test_tables_are_fresh(name: str) -> None:
     grammar = (GRAMMARS / f"{name}.lark").read_text("utf-8")
-    shipped = json.loads((GRAMMARS / f"{name}.tables.json").read_text("utf-8"))
-    assert shipped == compile_tables(grammar), (
-        f"grammars/{name}.tables.json is stale: run tools/gen_parse_tables.py"
+    shipped = (GRAMMARS / f"{name}_tables.py").read_text("utf-8")
+    made = compile_tables(grammar)
+    assert shipped == tables_module(f"{name}.lark", made), (
+        f"grammars/{name}_tables.py is stale: run tools/gen_parse_tables.py"
     )
+    # and what the runtime imports is those tables
+    assert made == importlib.import_module(f"delegopts.grammars.{name}_tables").TABLES
 
 
 def _shape(value: Any) -> Any:
@@ -97,6 +100,12 @@ def test_stale_or_missing_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -
     assert load("fstab") is None
     monkeypatch.undo()
     assert load("no-such-grammar") is None
+    # tables made from another text of the grammar
+    fstab = importlib.import_module("delegopts.grammars.fstab_tables")
+    monkeypatch.setattr(fstab, "TABLES", {**fstab.TABLES, "grammar": "start: /x/\n"})
+    assert load("fstab") is None
+    monkeypatch.setattr(fstab, "TABLES", None)
+    assert load("fstab") is None
 
 
 def test_tokens_carry_type_and_positions() -> None:
@@ -155,7 +164,7 @@ def test_keywords_inside_a_regex_terminal_are_retyped_as_lark_does(text: str) ->
     from delegopts.grammar.lalr import Parser
 
     theirs = Lark(KEYWORDS, parser="lalr", transformer=_ToNode(), maybe_placeholders=False)
-    tables = json.loads(json.dumps(compile_tables(KEYWORDS)))  # as it would be shipped
+    tables = compile_tables(KEYWORDS)
     assert tables["unless"], "the grammar no longer exercises Lark's keyword retyping"
     ours = Parser(tables, _ToNode())
     assert _our_outcome(ours, text) == _lark_outcome(theirs, text)
