@@ -6,8 +6,6 @@ import argparse
 import enum
 import functools
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from delegopts._namedtuple import NamedTuple
@@ -38,7 +36,6 @@ __all__ = [
     "open_input",
     "policy_of",
     "stamp",
-    "stdin_file",
     "take_stdin",
 ]
 
@@ -269,7 +266,9 @@ def catalog_for(args: argparse.Namespace, io: IO) -> Catalog:
     version = getattr(args, "kernel", None)
     release = getattr(args, "kernel_release", None)
     if btf == "-":
-        with stdin_file(io) as spooled:
+        from delegopts.cli._spool import stdin_file
+
+        with stdin_file(take_stdin(io, "a BTF source (-)")) as spooled:
             catalog = Catalog.from_source(spooled, label="<stdin>")
     elif btf:
         catalog = Catalog.from_source(btf)
@@ -405,30 +404,3 @@ def open_input(name: str, io: IO) -> TextIO:
     return _io.TextIOWrapper(
         open_regular(name), encoding="utf-8", errors="surrogateescape", newline=""
     )
-
-
-@contextmanager
-def stdin_file(io: IO) -> Iterator[str]:
-    """Standard input's bytes in an unnamed-on-exit temporary file, for readers that need
-    a file (BTF sources seek); at most the decompression limit is copied."""
-    import tempfile
-
-    from delegopts.btf.decompress import DEFAULT_LIMIT
-    from delegopts.errors import BTFError, InputError
-
-    raw = getattr(take_stdin(io, "a BTF source (-)"), "buffer", None)
-    if raw is None:
-        raise InputError("-", "standard input has no bytes to read here (it is text)")
-    with tempfile.NamedTemporaryFile(prefix="delegopts-stdin-") as spool:
-        copied = 0
-        while chunk := raw.read(1 << 20):
-            copied += len(chunk)
-            if copied > DEFAULT_LIMIT:
-                raise InputError("-", f"standard input holds more than {DEFAULT_LIMIT} bytes")
-            spool.write(chunk)
-        spool.flush()
-        try:
-            yield spool.name
-        except BTFError as error:  # name standard input, not the temporary file
-            error.source = error.source.replace(spool.name, "<stdin>")
-            raise

@@ -62,7 +62,8 @@ def register(commands: Any) -> None:
 
 def _load(args: argparse.Namespace, io: IO) -> tuple[BTF, SourceInfo]:
     from delegopts.btf import installed, load
-    from delegopts.cli._common import stdin_file
+    from delegopts.cli._common import take_stdin
+    from delegopts.cli._spool import stdin_file
 
     chosen = [x for x in (args.source, args.kernel, args.kernel_release) if x]
     if len(chosen) > 1:
@@ -72,7 +73,7 @@ def _load(args: argparse.Namespace, io: IO) -> tuple[BTF, SourceInfo]:
     if args.kernel_release:
         return load.load_btf(installed.release_source(args.kernel_release))
     if args.source == "-":
-        with stdin_file(io) as spooled:
+        with stdin_file(take_stdin(io, "a BTF source (-)")) as spooled:
             btf, info = load.load_btf(spooled)
         return btf, info._replace(path="<stdin>")
     return load.load_btf(args.source or load.RUNNING_KERNEL_BTF)

@@ -163,7 +163,6 @@ def _batches(
     """
     from delegopts.formats import Found, guess_format
     from delegopts.formats.cmdline import scan_command
-    from delegopts.formats.sniff import sniff_stream
 
     given: list[tuple[Format, str]] = [
         *(("fstab", name) for name in args.fstab),
@@ -186,6 +185,8 @@ def _batches(
         if stream is not io.inp:
             opened.append(stream)
         if kind is None:  # what the file holds says what it is, else its name
+            from delegopts.formats.sniff import sniff_stream  # only unnamed formats need it
+
             original = stream
             sniffed, stream = sniff_stream(stream)
             kind = sniffed or guess_format(name)
@@ -216,6 +217,8 @@ def _batches(
             literal = len(getattr(args, "after_dashes", ()))  # the last inputs came after '--'
             for number, text in enumerate(args.inputs, start=1):
                 if text == "-":
+                    from delegopts.formats.sniff import sniff_stream
+
                     piped, stream = sniff_stream(take_stdin(io, "an input (-)"))  # `incus ... | -`
                     if piped is None:
                         plans.append(lambda stream=stream: _stdin_batches(stream))  # type: ignore[misc]
