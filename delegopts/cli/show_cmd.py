@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
     from delegopts.formats.findings import Checked
     from delegopts.formats.mountinfo import Mount
-    from delegopts.options import Mask
+    from delegopts.options import Mask, Options
+
+    #: What a run has made of each options value (by identity: the analysis of a repeated
+    #: option string is one object), with the value, which keeps its id from being reused.
+    _Shown = dict[int, tuple[Options, dict[str, Any]]]
 
 MOUNTINFO = "/proc/self/mountinfo"
 
@@ -99,6 +103,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         policy = policy_of(args)
         out = open_output(kind, io, catalog, args.mountinfo, columns)
         broken = False
+        shown: _Shown = {}
         for batch in mount_batches(numbered_lines(stream), args.mountinfo):
             for event in batch:
                 if isinstance(event, Diagnostic):
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
                     broken = True
                 elif not wanted or event.mount_point in wanted:
                     result = check_found(event.found, catalog, policy.ignore, lint=not args.no_lint)
-                    out.add(_record(event, result))
+                    out.add(_record(event, result, shown))
         out.close()
     finally:
         if stream is not io.inp:
@@ -143,7 +148,10 @@ def _granted(mask: Mask) -> dict[str, Any]:
     return {"value": value, "any": value == "any", "names": names, "bits": f"{mask.effective:#x}"}
 
 
-def _record(mount: Mount, result: Checked) -> dict[str, Any]:
+_SHOWN_LIMIT = 256  # distinct values remembered: fleets repeat a few, memory stays bounded
+
+
+def _record(mount: Mount, result: Checked, shown: _Shown) -> dict[str, Any]:
     options = result.options
     record: dict[str, Any] = {
         "mount_point": mount.mount_point,
@@ -157,13 +165,22 @@ def _record(mount: Mount, result: Checked) -> dict[str, Any]:
     }
     if options is None:
         record.update(owner=None, mode=None, delegate=None, shown=None)
-    else:
-        from delegopts.render import mode_shown
-
-        record.update(
-            owner={"uid": options.uid, "gid": options.gid},
-            mode=f"{mode_shown(options.mode):04o}",
-            shown=str(options),
-            delegate={mask.kind.key: _granted(mask) for mask in options},
-        )
+        return record
+    known = shown.get(id(options))
+    if known is None or known[0] is not options:
+        if len(shown) >= _SHOWN_LIMIT:
+            shown.clear()
+        known = shown[id(options)] = (options, _options_part(options))
+    record.update(known[1])  # shared between records: the outputs only read them
     return record
+
+
+def _options_part(options: Options) -> dict[str, Any]:
+    from delegopts.render import mode_shown
+
+    return {
+        "owner": {"uid": options.uid, "gid": options.gid},
+        "mode": f"{mode_shown(options.mode):04o}",
+        "shown": str(options),
+        "delegate": {mask.kind.key: _granted(mask) for mask in options},
+    }

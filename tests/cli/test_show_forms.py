@@ -112,3 +112,43 @@ def test_bpftool_form_is_what_bpftool_prints(tmp_path: Path) -> None:
     finally:
         for point in reversed(made):
             subprocess.run(["umount", str(point)], check=False)
+
+
+def _show_json(path: Path) -> list[dict[str, object]]:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["show", *_K, "--mountinfo", str(path), "--json"], stdout=out, stderr=err) == 0
+    mounts: list[dict[str, object]] = json.loads(out.getvalue())["mounts"]
+    return mounts
+
+
+def test_repeated_option_strings_show_as_when_alone(tmp_path: Path) -> None:
+    """A fleet's mountinfo repeats a few option strings, and more distinct ones than show
+    remembers at once: every mount is described as it is when its line is the only one."""
+    strings = [
+        "rw,delegate_cmds=map_create:prog_load,delegate_progs=xdp:kprobe",
+        "rw,uid=1000,gid=1000,mode=700,delegate_cmds=any,delegate_maps=hash",
+        "rw,relatime",
+    ] + [f"rw,uid={uid},delegate_attachs=xdp" for uid in range(300)]
+    lines = [
+        f"{n + 30} 29 0:{n + 40} / /run/c/{n} rw,relatime shared:{n} - bpf bpffs "
+        + strings[n % 3 if n % 2 else 3 + n // 2 % 300]
+        for n in range(700)
+    ]
+    whole = tmp_path / "mountinfo"
+    whole.write_text("\n".join(lines) + "\n")
+    shown = _show_json(whole)
+    assert len(shown) == len(lines)
+    for n in (*range(12), 350, 351, 600, 601, 698, 699):
+        alone = tmp_path / f"mountinfo-{n}"
+        alone.write_text(lines[n] + "\n")
+        assert shown[n]["line"] == n + 1
+        assert _placeless(shown[n]) == _placeless(_show_json(alone)[0])
+
+
+def _placeless(value: object) -> object:
+    """``value`` without the file and line it was read at (which differ on purpose)."""
+    if isinstance(value, dict):
+        return {k: _placeless(v) for k, v in value.items() if k not in ("file", "line")}
+    if isinstance(value, list):
+        return [_placeless(item) for item in value]
+    return value
