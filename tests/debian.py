@@ -99,9 +99,20 @@ def download(name: str, suite: str = "unstable") -> Path:
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         pytest.skip(f"apt-get download {name} timed out")
-    debs = sorted(downloads.glob(f"{name}_*.deb"), key=lambda p: p.stat().st_mtime)
-    if done.returncode != 0 or not debs:
+    if done.returncode != 0:
         pytest.skip(f"Debian {suite}'s {name} cannot be had: {done.stderr.strip()[-300:]}")
+    # The file of this suite's version: the folder holds other suites' versions too
+    # (apt-get names files with the epoch's colon escaped).
+    shown = subprocess.run(
+        ["apt-cache", "show", "--no-all-versions", name], env=env,
+        capture_output=True, text=True, timeout=_TIMEOUT, check=False,
+    )  # fmt: skip
+    version = re.search(r"^Version: (\S+)", shown.stdout, re.MULTILINE)
+    debs = [] if version is None else sorted(
+        downloads.glob(f"{name}_{version[1].replace(':', '%3a')}_*.deb")
+    )  # fmt: skip
+    if not debs:
+        pytest.skip(f"Debian {suite}'s {name}: no downloaded file of its version")
     return debs[-1]
 
 

@@ -42,7 +42,7 @@ BPF object...: said on stderr), 2 usage error, 3 no BPF object found, 4 internal
 
 
 def register(commands: Any) -> None:
-    from delegopts.derive.sections import DEFAULT_RELEASE, releases
+    from delegopts.derive.sections import DEFAULT_RELEASE, release_ranges, releases
 
     parser = commands.add_parser(
         "derive",
@@ -59,8 +59,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="the same as --to json")
     parser.add_argument(
         "--libbpf", choices=releases(), default=DEFAULT_RELEASE, metavar="RELEASE",
-        help=f"the libbpf release whose section table applies ({', '.join(releases())}; "
-        f"default {DEFAULT_RELEASE})",
+        help=f"the libbpf release that loads the objects: its section table and what it does "
+        f"with a token ({release_ranges()}; default {DEFAULT_RELEASE})",
     )  # fmt: skip
     parser.add_argument(
         "--with-optional-probes", action="store_true",

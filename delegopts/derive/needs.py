@@ -52,6 +52,7 @@ _CMDS, _MAPS, _PROGS, _ATTACHS = (OptionKind.CMDS, OptionKind.MAPS, OptionKind.P
                                   OptionKind.ATTACHS)  # fmt: skip
 _INGRESS = "cgroup_inet_ingress"
 _MAP_IN_MAP = frozenset({12, 13})  # BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS
+_ARENA = 33  # BPF_MAP_TYPE_ARENA
 # bpf_probe_read_{user,kernel}[_str]: libbpf rewrites them where its probe fails.
 _PROBE_READ_HELPERS = frozenset({112, 113, 114, 115})
 
@@ -115,6 +116,11 @@ PROBES = {
         "arg_ctx_tag", "__arg_ctx support: BTF and a kprobe program with a tagged subprogram",
         ((_CMDS, "btf_load"), *_prog("kprobe")), False,
         "libbpf rewrites __arg_ctx arguments itself (only objects that use __arg_ctx notice)"),
+    "ldimm64_full_range_off": Probe(
+        "ldimm64_full_range_off", "whether global variables may sit at the end of an arena: "
+        "an array map and a socket_filter program the verifier refuses, read from its log",
+        _ARRAY_MAP + _prog("socket_filter"), False,
+        "libbpf places the arena's global variables at its start instead of its end"),
     "bpf_cookie": Probe(
         "bpf_cookie", "bpf_get_attach_cookie(): a tracepoint program calling it",
         _prog("tracepoint"), False, "LINUX_HAS_BPF_COOKIE reads false in {programs}'s object"),
@@ -256,8 +262,16 @@ class _Collector:
             kinds = [self.table.match(p.section) for p in obj.programs]
             tracepoint = any(k is not None and k.prog_type == "tracepoint" for k in kinds)
             self.probe("loading_tracepoint" if tracepoint else "loading", origin)
-        if obj.programs or maps:
+        if (obj.programs or maps) and self.table.prog_name_probe_with_token:
             self.probe("prog_name", origin)
+        elif obj.programs or maps:
+            self.notes.append(
+                f"{origin}: libbpf {self.table.release}'s probe of program names passes an "
+                "attribute that ends before the token's field, so it fails through any token: "
+                "programs and maps are loaded without names"
+            )
+        if self.table.arena_probe and any(m.type == _ARENA for m in maps):
+            self.probe("ldimm64_full_range_off", origin)
         if any(m.source in ("internal", "kconfig") for m in maps):
             self.probe("global_data", origin)
         if any(m.source == "internal" and m.name.startswith(".rodata") for m in maps):
@@ -322,6 +336,14 @@ class _Collector:
         """freplace replaces a function of another BPF program: libbpf reads that program's
         BTF (libbpf_find_prog_btf_id) with BPF_BTF_GET_FD_BY_ID, through the token from
         libbpf 1.6 on, which the kernel takes from Linux 6.15 on (``fd_by_id_token_fd``)."""
+        if not self.table.btf_by_id_with_token:
+            self.errors.append(
+                f"{obj.origin}: {label}: libbpf {self.table.release} reads the target "
+                "program's BTF with BPF_BTF_GET_FD_BY_ID without the token (libbpf 1.6 passes "
+                "it), which needs CAP_SYS_ADMIN in the initial user namespace: the program "
+                "does not load through a token"
+            )
+            return
         self.need(_CMDS, "btf_get_fd_by_id", "load",
                   f"{label}: libbpf reads its target program's BTF with BPF_BTF_GET_FD_BY_ID",
                   obj.origin)  # fmt: skip

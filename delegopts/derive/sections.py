@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT_RELEASE", "SectionKind", "SectionTable", "releases"]
+__all__ = ["DEFAULT_RELEASE", "SectionKind", "SectionTable", "release_ranges", "releases"]
 
 #: The libbpf release answers are for unless another is asked for.
 DEFAULT_RELEASE = "1.7.0"
@@ -71,12 +71,19 @@ class SectionTable:
 
     release: str
     kinds: tuple[SectionKind, ...]
-    #: libbpf's trivial-program check goes through the token (1.7; skipped since 77e9d227).
+    #: libbpf's trivial-program check goes through the token (1.4-1.7; skipped since
+    #: 77e9d227).
     probe_loading_with_token: bool = True
+    #: The program-name probe reaches the token (1.5 on; 1.4's attribute ends before it).
+    prog_name_probe_with_token: bool = True
+    #: An freplace target's BTF is read through the token (1.6 on).
+    btf_by_id_with_token: bool = True
+    #: An arena map makes libbpf probe ldimm64 offsets through the token (1.7 on).
+    arena_probe: bool = True
 
     @classmethod
     def load(cls, release: str = DEFAULT_RELEASE) -> SectionTable:
-        """The table shipped for ``release`` (see :func:`releases`); KeyError if none."""
+        """The table of ``release`` (any of :func:`releases`); KeyError if none is shipped."""
         return _load(release)
 
     def match(self, name: str) -> SectionKind | None:
@@ -96,21 +103,42 @@ def _data() -> dict[str, list[list[object]]]:
     return releases
 
 
-def releases() -> tuple[str, ...]:
-    """The libbpf releases whose table is shipped, oldest first.
+def _entries() -> dict[str, str]:
+    """Each release a table stands for -> the name of its entry (patch releases agree)."""
+    return {
+        covered: entry for entry, facts in _json()["facts"].items() for covered in facts["covers"]
+    }
 
-    >>> releases()
-    ('1.7.0', '1.8-dev@f7081a6b')
+
+def releases() -> tuple[str, ...]:
+    """The libbpf releases answers can be for, oldest first (BPF tokens came with 1.4).
+
+    >>> releases()[:3], releases()[-2:]
+    (('1.4.0', '1.4.1', '1.4.2'), ('1.7.0', '1.8-dev@f7081a6b'))
     """
-    return tuple(_data())
+    return tuple(_entries())
+
+
+def release_ranges() -> str:
+    """:func:`releases` in short: ``1.4.0-1.4.7, 1.5.0-1.5.1, ...``."""
+    spans = [facts["covers"] for facts in _json()["facts"].values()]
+    return ", ".join(span[0] if len(span) == 1 else f"{span[0]}-{span[-1]}" for span in spans)
 
 
 @functools.cache
 def _load(release: str) -> SectionTable:
-    rows = _data()[release]
+    entry = _entries()[release]
     kinds = tuple(
         SectionKind(str(pattern), str(prog), None if attach is None else str(attach),
                     frozenset(str(flag) for flag in flags))  # type: ignore[attr-defined]
-        for pattern, prog, attach, flags in rows
+        for pattern, prog, attach, flags in _data()[entry]
     )  # fmt: skip
-    return SectionTable(release, kinds, bool(_json()["probe_loading_with_token"][release]))
+    facts = _json()["facts"][entry]
+    return SectionTable(
+        release,
+        kinds,
+        probe_loading_with_token=bool(facts["probe_loading_with_token"]),
+        prog_name_probe_with_token=bool(facts["prog_name_probe_with_token"]),
+        btf_by_id_with_token=bool(facts["btf_by_id_with_token"]),
+        arena_probe=bool(facts["arena_probe"]),
+    )

@@ -72,7 +72,7 @@ def _describe(cls: Any) -> dict[str, Any]:
         "repr": repr(made),
         "str": str(made),
         "asdict": made._asdict(),
-        "replaced": made._replace(**{name: 7 for name in cls._fields[:1]}),
+        "replaced": made._replace(**dict.fromkeys(cls._fields[:1], 7)),
         "members": sorted(name for name in vars(cls) if not name.startswith("__")),
         "has dict": hasattr(made, "__dict__"),
     }
@@ -111,7 +111,7 @@ def test_refuses_other_bases() -> None:
 def _package_named_tuples() -> list[type]:
     found = []
     for module in pkgutil.walk_packages(delegopts.__path__, "delegopts."):
-        if module.name.endswith("_tables") or ".cli." in module.name and "_cmd" in module.name:
+        if module.name.endswith("_tables") or (".cli." in module.name and "_cmd" in module.name):
             continue
         loaded = importlib.import_module(module.name)
         for value in vars(loaded).values():

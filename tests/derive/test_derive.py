@@ -62,6 +62,12 @@ def answer(path: Path, version: str = K618, *, optional: bool = False) -> str:
         ("1.8-dev@f7081a6b", "tracepoint.s/syscalls/x", ("tracepoint", None, False)),
         ("1.7.0", "fentry.multi/vfs_*", None),
         ("1.8-dev@f7081a6b", "fentry.multi/vfs_*", ("tracing", "trace_fentry_multi", False)),
+        ("1.4.0", "kprobe.session/x", None),  # each minor release added sections
+        ("1.5.1", "kprobe.session/x", ("kprobe", "trace_kprobe_session", False)),
+        ("1.5.0", "uprobe.session/x", None),
+        ("1.6.2", "uprobe.session/x", ("kprobe", "trace_uprobe_session", False)),
+        ("1.6.3", "fsession/vfs_read", None),
+        ("1.4.7", "xdp", ("xdp", "xdp", True)),
         ("1.7.0", "kprobex", None),  # "kprobe+" needs the end or a '/'
         ("1.7.0", "socket/x", None),  # a plain pattern matches only itself
     ],
@@ -476,6 +482,58 @@ def test_libbpf_tools_every_skeleton_is_found_and_derived() -> None:
     assert len(digests) >= 50  # tools of one family (ext4dist, xfsdist...) share one object
 
 
+def test_every_release_with_tokens_is_covered() -> None:
+    """libbpf 1.4.0 (the first with BPF tokens) to 1.7.0, each patch release by its minor's
+    table, and nothing older."""
+    shipped = releases()
+    for minor, last in (("1.4", 7), ("1.5", 1), ("1.6", 3)):
+        assert [f"{minor}.{patch}" for patch in range(last + 1)] == [
+            r for r in shipped if r.startswith(minor + ".")
+        ]
+        tables = {SectionTable.load(f"{minor}.{patch}").kinds for patch in range(last + 1)}
+        assert len(tables) == 1
+    assert shipped.index("1.4.0") == 0 and "1.7.0" in shipped
+    with pytest.raises(KeyError):
+        SectionTable.load("1.3.0")
+
+
+@pytest.mark.parametrize(
+    ("release", "loading", "prog_name", "freplace", "arena"),
+    [
+        ("1.4.3", True, False, False, False),
+        ("1.5.0", True, True, False, False),
+        ("1.6.1", True, True, True, False),
+        ("1.7.0", True, True, True, True),
+        ("1.8-dev@f7081a6b", False, True, True, True),
+    ],
+)  # fmt: skip
+def test_what_each_release_does_with_a_token(
+    release: str, loading: bool, prog_name: bool, freplace: bool, arena: bool
+) -> None:
+    table = SectionTable.load(release)
+    assert (table.probe_loading_with_token, table.prog_name_probe_with_token,
+            table.btf_by_id_with_token, table.arena_probe) == (loading, prog_name, freplace,
+                                                               arena)  # fmt: skip
+    # what the answers say of it
+    objects = find_objects(build("xdp_count"))
+    named = derive(objects, catalog(K618), table)
+    assert any(n.probe == "prog_name" for n in named.needs) == prog_name
+    assert any("loaded without names" in note for note in named.notes) != prog_name
+    from kernels import raw_btf
+
+    from delegopts.btf import BTF
+
+    replacing = derive(find_objects(build("freplace")), catalog(K618), table,
+                       BTF.from_bytes(raw_btf(K618)))  # fmt: skip
+    refused = [e for e in replacing.errors if "without the token (libbpf 1.6 passes it)" in e]
+    assert len(refused) == (0 if freplace else 1)
+    assert ("btf_get_fd_by_id" in replacing.bits()[OptionKind.CMDS]) == freplace
+    with_arena = derive(find_objects(build("arena")), catalog(K618), table)
+    assert with_arena.errors == ()
+    assert ("array" in with_arena.bits(optional_probes=True)[OptionKind.MAPS]) == arena
+    assert "array" not in with_arena.bits()[OptionKind.MAPS]  # the probe is optional
+
+
 def test_libbpf_releases_agree_on_every_real_object() -> None:
     # The section tables of 1.7.0 and of main give every real object the same types; main
     # only stopped checking loading through the token.
@@ -597,3 +655,35 @@ def test_a_union_needs_what_each_needs_in_any_order(names: list[str], rng: objec
     # The union is itself a valid option string for the kernel, and canonical once parsed.
     text = str(parse(whole.option_string(), catalog(K618)))
     assert str(parse(text, catalog(K618))) == text
+
+
+def test_shipped_tables_are_what_libbpf_source_says() -> None:
+    """With a libbpf git history (DELEGOPTS_LIBBPF_GIT, a git directory with its release
+    tags), every release's rows and facts are remade from src/libbpf.c and src/features.c
+    at its tag, as tools/gen_libbpf_sections.py reads them."""
+    import importlib.util
+    import json
+    import os
+    import subprocess
+
+    git_dir = os.environ.get("DELEGOPTS_LIBBPF_GIT")
+    if not git_dir:
+        pytest.skip("set DELEGOPTS_LIBBPF_GIT to a libbpf git directory with its release tags")
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("gen", root / "tools/gen_libbpf_sections.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    shipped = json.loads((root / "delegopts/derive/libbpf_sections.json").read_text())
+
+    def show(tag: str, path: str) -> str:
+        return subprocess.run(["git", "-C", git_dir, "show", f"{tag}:{path}"],
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+    for entry, facts in shipped["facts"].items():
+        for release in facts["covers"]:
+            tag = release.split("@")[1] if "@" in release else f"v{release}"
+            source = show(tag, "src/libbpf.c")
+            assert tool.table(source) == shipped["releases"][entry], release
+            made = tool.facts(source, show(tag, "src/features.c"))
+            assert made == {k: v for k, v in facts.items() if k != "covers"}, release

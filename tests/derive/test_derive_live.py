@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from derivedata.build import build
+from derivedata.build import build, libbpf_loader
 from derivedata.token_load import load, load_as_root
 
 from delegopts import Catalog
@@ -94,13 +94,15 @@ def _without(answer: Answer, kind: OptionKind, name: str) -> str:
     return ",".join(f"{k.key}={':'.join(v)}" for k, v in bits.items() if v)
 
 
-def prove(obj: BPFObject, path: Path, loader: list[str], catalog: Catalog) -> Proof:
+def prove(
+    obj: BPFObject, path: Path, loader: list[str], catalog: Catalog, table: SectionTable = TABLE
+) -> Proof:
     command = [*loader, str(path)]
     proof = Proof(obj.origin, load(ANY, command)[0])
     if not proof.any_loads:
         proof.root_loads = load_as_root(command)[0]
         return proof
-    answer = derive([obj], catalog, TABLE, BTF.from_file("/sys/kernel/btf/vmlinux"))
+    answer = derive([obj], catalog, table, BTF.from_file("/sys/kernel/btf/vmlinux"))
     assert answer.errors == ()
     proof.options = answer.option_string()
     loaded, _, stderr = load(proof.options, command)
@@ -140,6 +142,36 @@ def test_objects_built_here_load_with_exactly_the_derived_options(
     assert proof.derived_loads, proof.error
     assert proof.not_minimal == [], _report([proof])
     assert len(proof.removed) >= 5
+
+
+#: Debian suites whose libbpf1 is a release derive has a table for.
+LIBBPFS = [("trixie", "1.5.0"), ("unstable", "1.7.0")]
+
+
+@pytest.mark.parametrize(("suite", "release"), LIBBPFS)
+def test_each_libbpf_release_loads_with_exactly_its_derived_options(
+    suite: str, release: str, running: Catalog
+) -> None:
+    """The same proof with the libbpf a distribution ships, loaded by the smallest libbpf
+    application (open, load), for each release's own answer."""
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    loader = libbpf_loader(suite)
+    version = subprocess.run([*loader, str(build("xdp_count"))], capture_output=True,
+                             text=True, check=False).stdout  # fmt: skip
+    if f"libbpf v{release.rsplit('.', 1)[0]} " not in version:
+        pytest.skip(f"Debian {suite}'s libbpf is not {release}: {version.strip()}")
+    proofs = []
+    for name in ("xdp_count", "cgroup_maps", "socket_sock", "tp_btf_kconfig", "tcx_ingress",
+                 "spin_lock", "tcp_cc"):  # fmt: skip
+        path = build(name)
+        (obj,) = find_objects(path)
+        proofs.append(prove(obj, path, loader, running, SectionTable.load(release)))
+    assert all(p.any_loads and p.derived_loads for p in proofs), _report(proofs)
+    assert [p.not_minimal for p in proofs] == [[]] * len(proofs), _report(proofs)
+    # as with bpftool: xdp's attach type depends on libbpf's probe, which needs cgroup_sock
+    assert proofs[0].removed["delegate_progs=cgroup_sock"] is True
 
 
 def test_root_without_a_token_loads_what_loads(loader: list[str]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["SOURCES", "build", "embed"]
+__all__ = ["SOURCES", "build", "embed", "libbpf_loader"]
 
 SOURCES = Path(__file__).resolve().parent / "src"
 _OUT = Path(__file__).resolve().parent / "build"
@@ -70,3 +70,32 @@ def embed(name: str, kind: str) -> Path:
     if done.returncode != 0:
         pytest.skip(f"cannot build the {kind}: {done.stderr.strip()[-300:]}")
     return out
+
+
+@functools.cache
+def libbpf_loader(suite: str) -> list[str]:
+    """The command that loads an object with Debian ``suite``'s libbpf (``libbpf1``), run
+    by unstable's libc (the suite's libbpf may need a newer one than the machine's), or skip.
+
+    ``src/libbpf_loader.c`` is compiled against that libbpf's headers (``libbpf-dev``); the
+    newer libc's symbols are left to the dynamic loader to resolve.
+    """
+    from debian import package
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("a C compiler is needed to build a libbpf loader")
+    library = package("libbpf1", suite) / "usr/lib/x86_64-linux-gnu"
+    headers = package("libbpf-dev", suite) / "usr/include"
+    libc = package("libc6") / "usr/lib/x86_64-linux-gnu"
+    shared = sorted(library.glob("libbpf.so.1.*"))
+    if not shared:
+        pytest.skip(f"Debian {suite}'s libbpf1 holds no libbpf.so.1.*")
+    _OUT.mkdir(exist_ok=True)
+    out = _OUT / f"libbpf_loader-{shared[-1].name}"
+    command = [compiler, "-O2", "-I", str(headers), str(SOURCES / "libbpf_loader.c"), "-o",
+               str(out), "-Wl,--allow-shlib-undefined", str(shared[-1])]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    if done.returncode != 0:
+        pytest.skip(f"cannot build a loader for {suite}'s libbpf: {done.stderr.strip()[-300:]}")
+    return [str(libc / "ld-linux-x86-64.so.2"), "--library-path", f"{library}:{libc}", str(out)]
