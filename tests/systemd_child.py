@@ -13,6 +13,10 @@ Requests:
   as systemd loads a service (same ``Service`` object for all its files). Answers the four
   masks and the log lines of each unit.
 - ``{"op": "words", "kind": "cmd", "words": [...]}``: ``bpf_delegate_<kind>_from_string``.
+- ``{"op": "search", "root": DIR, "names": [...]}``: where the system manager under DIR
+  finds each unit: ``lookup_paths_init()``, then ``unit_file_find_fragment()`` over
+  ``unit_file_build_name_map()`` for its own file and ``unit_file_find_dropin_paths()`` for
+  its drop-ins (no aliases), as ``[own file or null, [drop-in, ...]]``.
 """
 
 from __future__ import annotations
@@ -160,6 +164,46 @@ class Child:
             result[kind] = names
         return result
 
+    def search(self, root: str, names: list[str]) -> list[list[object]]:
+        paths = ctypes.create_string_buffer(4096)  # LookupPaths: search_path comes first
+        init = self.shared.lookup_paths_init
+        init.restype = ctypes.c_int
+        init.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p]
+        if init(paths, 0, 0, root.encode()) < 0:  # RUNTIME_SCOPE_SYSTEM, no flags
+            raise RuntimeError("lookup_paths_init failed")
+        strv = ctypes.POINTER(ctypes.c_char_p)
+        search_path = ctypes.cast(paths, ctypes.POINTER(strv))[0]
+        build = self.shared.unit_file_build_name_map
+        build.restype = ctypes.c_int
+        pointer = ctypes.POINTER(ctypes.c_void_p)
+        build.argtypes = [ctypes.c_void_p, ctypes.c_void_p, pointer, pointer, pointer]
+        ids, by_name, cache = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+        if build(paths, None, ctypes.byref(ids), ctypes.byref(by_name), ctypes.byref(cache)) < 0:
+            raise RuntimeError("unit_file_build_name_map failed")
+        fragment = self.shared.unit_file_find_fragment
+        fragment.restype = ctypes.c_int
+        fragment.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
+                             ctypes.POINTER(ctypes.c_char_p), pointer]  # fmt: skip
+        dropins = self.shared.unit_file_find_dropin_paths
+        dropins.restype = ctypes.c_int
+        dropins.argtypes = [ctypes.c_char_p, strv, ctypes.c_void_p, ctypes.c_char_p,
+                            ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p,
+                            ctypes.POINTER(strv)]  # fmt: skip
+        answers: list[list[object]] = []
+        for name in names:
+            own, aliases = ctypes.c_char_p(), ctypes.c_void_p()
+            if fragment(ids, by_name, name.encode(), ctypes.byref(own), ctypes.byref(aliases)) < 0:
+                raise RuntimeError(f"unit_file_find_fragment({name}) failed")
+            found = strv()
+            if dropins(root.encode(), search_path, None, b".d", b".conf", name.encode(), None,
+                       ctypes.byref(found)) < 0:  # fmt: skip
+                raise RuntimeError(f"unit_file_find_dropin_paths({name}) failed")
+            listed = []
+            while found and found[len(listed)]:
+                listed.append(found[len(listed)].decode())
+            answers.append([None if own.value is None else own.value.decode(), listed])
+        return answers
+
     def words(self, kind: str, words: list[str]) -> list[int]:
         function = getattr(self.core, f"bpf_delegate_{kind}_from_string")
         function.restype = ctypes.c_int64
@@ -177,6 +221,8 @@ def main() -> None:
                 answer: object = child.tables()
             elif request["op"] == "units":
                 answer = child.units(request["units"], request.get("kind", "service"))
+            elif request["op"] == "search":
+                answer = child.search(request["root"], request["names"])
             else:
                 answer = child.words(request["kind"], request["words"])
         except Exception:

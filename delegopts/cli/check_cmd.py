@@ -25,12 +25,14 @@ from delegopts.formats._found import numbered_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, TextIO
 
     from delegopts.catalog import Catalog
     from delegopts.diagnostics import Code, Diagnostic
     from delegopts.formats import Format, Found, Scan
     from delegopts.formats.findings import Checked
+    from delegopts.systemd.search import RootUnit
     from delegopts.systemd.tables import Release
 
     #: One line's (or one whole file's) format findings and option strings.
@@ -102,6 +104,12 @@ def register(commands: Any) -> None:
         ("--lxd", "LXD security.delegate_bpf* settings: config show, profile show, config set"),
     ):
         parser.add_argument(flag, action="append", default=[], metavar="FILE", help=what)
+    parser.add_argument(
+        "--root", metavar="DIR",
+        help="find units as the system manager under DIR does (an image's root, or /): "
+        "--unit NAME from DIR's unit search path with drop-ins from all of it; with no "
+        "--unit, every unit there",
+    )  # fmt: skip
     parser.add_argument(
         "--for", dest="for_paths", action="append", default=[], metavar="PATH",
         help="compare with what these BPF objects need (as 'delegopts derive PATH'): "
@@ -175,6 +183,10 @@ def _batches(
     plans: list[Callable[[], Iterable[Batch]]] = []
 
     def read(kind: Format | None, name: str) -> None:
+        if kind == "unit" and args.root is not None and _is_unit_name(name):
+            unit = _root_unit(args.root, name)
+            plans.append(lambda: _root_batches([unit], catalog, release_of()))
+            return
         if kind == "unit":  # a unit brings its drop-ins; a folder, its units
             if name == "-":
                 take_stdin(io, "a unit (--unit -)")
@@ -204,6 +216,8 @@ def _batches(
         plans.append(lambda: _file_batches(form, name, stream, catalog))
 
     try:
+        if args.root is not None and not args.unit:
+            plans.append(lambda: _root_batches(_root_units(args.root), catalog, release_of()))
         for kind, name in given:
             read(kind, name)
         if args.options:
@@ -256,6 +270,59 @@ def _must_exist(name: str, io: IO) -> None:
 
     if name != "-" and not os.path.isdir(name):
         open_input(name, io).close()
+
+
+def _is_unit_name(name: str) -> bool:
+    from delegopts.systemd.units import EXEC_SECTIONS
+
+    stem, dot, suffix = name.rpartition(".")
+    return "/" not in name and bool(stem) and f"{dot}{suffix}" in EXEC_SECTIONS
+
+
+def _root_folder(root: str) -> Path:
+    import os
+    from pathlib import Path
+
+    from delegopts.errors import InputError
+
+    if not os.path.isdir(root):
+        raise InputError(root, "--root needs a folder (the root of the tree systemd would see)")
+    return Path(root)
+
+
+def _root_units(root: str) -> list[RootUnit]:
+    """Every unit under ``root`` (found before anything is printed)."""
+    from delegopts.systemd.search import units_under
+
+    return units_under(_root_folder(root))
+
+
+def _root_unit(root: str, name: str) -> RootUnit:
+    """Unit ``name`` under ``root``, or exit status 3 before anything is printed."""
+    from delegopts.errors import InputError
+    from delegopts.systemd.search import SEARCH_PATH, find_unit
+
+    unit = find_unit(_root_folder(root), name)
+    if unit is None or not (unit.complete or unit.masked):  # drop-ins alone: no unit
+        raise InputError(
+            name, f"no such unit under {root} (searched {', '.join(SEARCH_PATH[:2])}, ... "
+            f"{SEARCH_PATH[-2]} and {SEARCH_PATH[-1]})",
+        )  # fmt: skip
+    if unit.masked is not None:
+        raise InputError(
+            name, f"masked under {root} ({unit.masked} is empty or a link to /dev/null): "
+            "systemd loads none of its settings",
+        )  # fmt: skip
+    return unit
+
+
+def _root_batches(units: list[RootUnit], catalog: Catalog, release: Release) -> Iterator[Batch]:
+    from delegopts.formats.systemd import scan_unit_files
+
+    for unit in units:
+        if unit.masked is None:  # a masked unit has no settings to check
+            yield _whole(scan_unit_files(unit.files, catalog, release, name=unit.name,
+                                         complete=unit.complete))  # fmt: skip
 
 
 def _unit_batches(name: str, catalog: Catalog, release: Release, io: IO) -> Iterator[Batch]:
@@ -341,7 +408,7 @@ def _file_batches(kind: Format, name: str, stream: TextIO, catalog: Catalog) -> 
 
 def run(args: argparse.Namespace, io: IO) -> int:
     given = (args.fstab, args.unit, args.mountinfo, args.incus, args.lxd)
-    if not (args.inputs or args.options or any(given)):
+    if not (args.inputs or args.options or any(given) or args.root is not None):
         raise UsageError("delegopts check: nothing to check (give INPUT, -o, --fstab, --unit...)")
     from delegopts.diagnostics import Diagnostic
     from delegopts.formats.findings import check_found
@@ -350,7 +417,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     catalog = catalog_for(args, io)
     # A bad --systemd stops the command before anything is read; which release it is is
     # said when the first unit is read (after every file was opened).
-    units = bool(args.unit) or any(_names_a_unit(name) for name in args.inputs)
+    units = bool(args.unit) or args.root is not None
+    units = units or any(_names_a_unit(name) for name in args.inputs)
     chosen = systemd_release(args) if units else None
     said: list[bool] = []
     text = not (args.json or args.jsonl) and args.format == "text"

@@ -273,3 +273,85 @@ def test_names_without_systemd_has_no_systemd_column() -> None:
     document = json.loads(run("names", "--kernel", "7.2.13", "--json")[1])
     assert "systemd" not in document
     assert all("systemd" not in row for row in document["options"]["delegate_progs"]["names"])
+
+
+#: A root as an image holds it: the vendor's unit, a runtime copy that overrides it, an
+#: administrator's drop-in hiding a same-named runtime one, drop-ins for every service.
+_E, _R, _U = "img/etc/systemd/system", "img/run/systemd/system", "img/usr/lib/systemd/system"
+ROOT = {
+    f"{_U}/app.service": APP,
+    f"{_R}/app.service": "[Service]\nPrivateUsers=yes\n",
+    f"{_E}/app.service.d/cmds.conf": "[Service]\nBPFDelegateCommands=BPFProgLoad\n",
+    f"{_R}/app.service.d/cmds.conf": "[Service]\nBPFDelegateCommands=BPFMapCreate\n",
+    f"{_U}/service.d/99-all.conf": "[Service]\nBPFDelegatePrograms=BPFProgTypeXdp\n",
+    f"{_U}/plain.service": "[Service]\nExecStart=/bin/true\n",
+    f"{_E}/orphan.service.d/x.conf": "[Service]\nPrivateBPF=yes\n",
+}  # fmt: skip
+
+
+def test_root_finds_a_unit_through_the_whole_search_path() -> None:
+    # The runtime copy is the unit's own file (it has no PrivateBPF=), /etc's cmds.conf hides
+    # the runtime one, and service.d's drop-in applies to every service.
+    _write(ROOT)
+    assert check(*S, "--root", "img", "--unit", "app.service") == (
+        0,
+        "img/usr/lib/systemd/system/service.d/99-all.conf:2: systemd 262.1 BPFDelegate*= "
+        "settings of app.service: delegate_cmds=prog_load,delegate_progs=xdp\n",
+        "units read as systemd 262.1 (--systemd 262.1)\n"
+        "img/etc/systemd/system/app.service.d/cmds.conf:2:1: warning: F202 "
+        "BPFDelegateCommands= has no effect: PrivateBPF= is not set, so systemd mounts no "
+        "bpffs; add PrivateBPF=yes\n"
+        "  BPFDelegateCommands=BPFProgLoad\n"
+        "  ^^^^^^^^^^^^^^^^^^^\n"
+        "1 option string checked: 1 warning\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (["--unit", "gone.service"], 3, "delegopts: gone.service: masked under img "
+         "(img/etc/systemd/system/gone.service is empty or a link to /dev/null): systemd "
+         "loads none of its settings\n"),
+        (["--unit", "orphan.service"], 3, "delegopts: orphan.service: no such unit under img "
+         "(searched etc/systemd/system.control, run/systemd/system.control, ... "
+         "usr/lib/systemd/system and run/systemd/generator.late)\n"),
+        (["--unit", "nothing.service"], 3, "delegopts: nothing.service: no such unit under img "
+         "(searched etc/systemd/system.control, run/systemd/system.control, ... "
+         "usr/lib/systemd/system and run/systemd/generator.late)\n"),
+    ],
+)  # fmt: skip
+def test_root_refuses_what_systemd_would_not_load(
+    argv: list[str], status: int, message: str
+) -> None:
+    _write(ROOT)
+    Path("img/etc/systemd/system/gone.service").symlink_to("/dev/null")
+    got = check(*S, "--root", "img", *argv)
+    assert (got[0], got[1], got[2]) == (status, "", message)
+
+
+def test_root_alone_checks_every_unit_there() -> None:
+    _write(ROOT)
+    Path("img/etc/systemd/system/gone.service").symlink_to("/dev/null")
+    status, out, err = check(*S, "--root", "img", "--format", "jsonl")
+    assert status == 0, err
+    # app.service and plain.service (which sets nothing but takes service.d's drop-in);
+    # masked and drop-ins-only units are no units systemd loads
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(line.get("problem") or line)["file"] for line in lines] == [
+        "img/etc/systemd/system/app.service.d/cmds.conf",
+        "img/usr/lib/systemd/system/service.d/99-all.conf",
+        "img/usr/lib/systemd/system/service.d/99-all.conf",
+        "img/usr/lib/systemd/system/service.d/99-all.conf",
+    ]
+    assert [line.get("input") for line in lines] == [
+        None, "delegate_cmds=prog_load,delegate_progs=xdp", None, "delegate_progs=xdp",
+    ]  # fmt: skip
+
+
+def test_root_must_be_a_folder() -> None:
+    _write(ROOT)
+    assert check(*S, "--root", "img/usr/lib/systemd/system/app.service") == (
+        3, "", "delegopts: img/usr/lib/systemd/system/app.service: --root needs a folder (the "
+        "root of the tree systemd would see)\n",
+    )  # fmt: skip

@@ -1,0 +1,148 @@
+"""Where the system manager finds a unit's files under a root folder: the unit search path.
+
+systemd looks for ``NAME`` in each folder of its search path in turn (highest priority
+first): the first folder that has the file gives the unit's own file, or, for an instance
+``foo@bar.service`` that has none, the template ``foo@.service``. Drop-ins come from every
+folder of the path and every drop-in folder name of the unit (``NAME.d``, the template's,
+the dash prefixes', the type's); where two have the same file name the higher-priority
+folder's wins, and the survivors are read in the order of their file names. A file that is
+empty or a link to ``/dev/null`` masks a unit's own file: systemd loads none of its
+settings. A drop-in so made is listed like any other, reads empty, and so hides the
+same-named drop-ins of lower priority.
+
+Links are followed inside the root (an absolute target is taken under it), as
+``systemctl --root`` does.
+
+>>> SEARCH_PATH[4], SEARCH_PATH[-2]
+('etc/systemd/system', 'usr/lib/systemd/system')
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from delegopts._namedtuple import NamedTuple
+from delegopts.systemd.units import EXEC_SECTIONS, UnitFile, dropin_dirs
+
+__all__ = ["SEARCH_PATH", "RootUnit", "find_unit", "units_under"]
+
+#: The system manager's unit search path below the root, highest priority first, as
+#: systemd 262's lookup_paths_init() lays it out (no $SYSTEMD_UNIT_PATH).
+SEARCH_PATH = (
+    "etc/systemd/system.control",
+    "run/systemd/system.control",
+    "run/systemd/transient",
+    "run/systemd/generator.early",
+    "etc/systemd/system",
+    "etc/systemd/system.attached",
+    "run/systemd/system",
+    "run/systemd/system.attached",
+    "run/systemd/generator",
+    "usr/local/lib/systemd/system",
+    "usr/lib/systemd/system",
+    "run/systemd/generator.late",
+)
+_HOPS = 32  # links followed before giving up (systemd's chase() allows as many)
+
+
+class RootUnit(NamedTuple):
+    """A unit as the system manager under a root sees it.
+
+    ``files``: its own file, then its drop-ins in systemd's order (only drop-ins when it
+    has no file of its own: ``complete`` is then False). ``masked``: the path that masks it
+    (an empty file or a link to ``/dev/null``), else None; a masked unit has no files.
+    """
+
+    name: str
+    files: list[UnitFile]
+    complete: bool
+    masked: str | None = None
+
+
+def _resolve(root: Path, path: Path) -> Path | None:
+    """``path`` with its links followed inside ``root``; None for ``/dev/null`` (a mask)."""
+    for _ in range(_HOPS):
+        if not path.is_symlink():
+            return path
+        target = os.readlink(path)
+        if target == "/dev/null":
+            return None
+        path = root / target.lstrip("/") if target.startswith("/") else path.parent / target
+    return path  # a loop: reading it fails with the reason
+
+
+def _masks(root: Path, path: Path) -> bool:
+    resolved = _resolve(root, path)
+    return resolved is None or (resolved.is_file() and resolved.stat().st_size == 0)
+
+
+def _read(path: Path, root: Path) -> str:
+    resolved = _resolve(root, path) or path
+    return resolved.read_bytes().decode("utf-8", "surrogateescape")
+
+
+def _own_file(root: Path, name: str) -> Path | None:
+    stem, _, suffix = name.rpartition(".")
+    candidates = [name]
+    if "@" in stem and not stem.endswith("@"):
+        candidates.append(f"{stem.split('@')[0]}@.{suffix}")
+    for candidate in candidates:
+        for folder in SEARCH_PATH:
+            path = root / folder / candidate
+            if path.is_symlink() or path.exists():
+                return path
+    return None
+
+
+def _dropins(root: Path, name: str) -> list[Path]:
+    chosen: dict[str, Path] = {}
+    # Through the search path, each folder's own, template and prefix drop-in folders;
+    # then, through it again, the type's (service.d): the most generic comes last, so a
+    # unit's foo.service.d/x.conf in /usr/lib hides service.d/x.conf in /etc.
+    *specific, generic = (directory.name for directory in dropin_dirs(root, name))
+    folders = [root / folder / each for folder in SEARCH_PATH for each in specific]
+    folders += [root / folder / generic for folder in SEARCH_PATH]
+    for directory in folders:
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            if path.name.endswith(".conf") and path.name not in chosen:
+                resolved = _resolve(root, path)
+                if resolved is None or resolved.is_file():  # /dev/null reads empty
+                    chosen[path.name] = path
+    return [path for _, path in sorted(chosen.items())]
+
+
+def find_unit(root: Path, name: str) -> RootUnit | None:
+    """Unit ``name`` (``foo.service``) under ``root``; None if no folder has anything of it."""
+    own = _own_file(root, name)
+    if own is not None and _masks(root, own):
+        return RootUnit(name, [], False, str(own))
+    dropins = _dropins(root, name)
+    if own is None and not dropins:
+        return None
+    files = [UnitFile(str(path), _read(path, root)) for path in dropins]
+    if own is not None:
+        files.insert(0, UnitFile(str(own), _read(own, root)))
+    return RootUnit(name, files, own is not None)
+
+
+def units_under(root: Path) -> list[RootUnit]:
+    """Every unit with an execution environment under ``root``, by name: those with a file
+    of their own (drop-ins alone make no unit: systemd finds none), masked ones included
+    (with no files)."""
+    names: set[str] = set()
+    for folder in SEARCH_PATH:
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for entry in directory.iterdir():
+            name = entry.name.removesuffix(".d")
+            stem, dot, suffix = name.rpartition(".")
+            # Prefix (``app-.service.d``), template (``foo@.service``) and type
+            # (``service.d``) folders are no units.
+            if dot and f".{suffix}" in EXEC_SECTIONS and stem and not stem.endswith(("-", "@")):
+                names.add(name)
+    found = (find_unit(root, name) for name in sorted(names))
+    return [unit for unit in found if unit is not None and (unit.complete or unit.masked)]

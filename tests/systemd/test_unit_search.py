@@ -1,0 +1,118 @@
+"""Units found under a root as systemd finds them: its own file, and drop-ins from every
+folder of the unit search path, held to systemd 262's own lookup functions (through ctypes,
+in the oracle's child process) on generated trees."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from systemd_oracle import oracle
+
+from delegopts.systemd.search import SEARCH_PATH, find_unit, units_under
+
+NAMES = ["foo.service", "foo-bar.service", "foo-bar-baz.service", "a@x.service",
+         "sock.socket", "data.mount", "other.service"]  # fmt: skip
+#: Drop-in folder names the names above read (theirs, prefixes', template's, type's).
+DROPIN_DIRS = ["foo.service.d", "foo-.service.d", "foo-bar.service.d", "foo-bar-.service.d",
+               "foo-bar-baz.service.d", "a@.service.d", "a@x.service.d", "service.d",
+               "socket.d", "sock.socket.d", "data.mount.d", "mount.d"]  # fmt: skip
+CONFS = ["10-a.conf", "20-b.conf", "override.conf", "notes.txt"]
+
+
+def _tree(root: Path, rng: random.Random) -> None:
+    """A random unit tree: own files, masks, templates, drop-ins, links in and out."""
+    (root / "srv").mkdir(parents=True)
+    (root / "srv/shared.conf").write_text("[Service]\nPrivateBPF=yes\n")
+    for _ in range(rng.randint(1, 14)):
+        folder = root / rng.choice(SEARCH_PATH)
+        folder.mkdir(parents=True, exist_ok=True)
+        if rng.random() < 0.35:  # a unit's own file (or a template's), maybe masked
+            name = rng.choice([*NAMES, "a@.service"])
+            path = folder / name
+            if path.exists() or path.is_symlink():
+                continue
+            shape = rng.choice(["file", "file", "empty", "null"])
+            if shape == "null":
+                path.symlink_to("/dev/null")
+            else:
+                path.write_text("" if shape == "empty" else f"[Service]\n# {path}\n")
+        else:  # a drop-in
+            directory = folder / rng.choice(DROPIN_DIRS)
+            directory.mkdir(exist_ok=True)
+            path = directory / rng.choice(CONFS)
+            if path.exists() or path.is_symlink():
+                continue
+            shape = rng.choice(["file", "file", "file", "empty", "null", "link"])
+            if shape == "null":
+                path.symlink_to("/dev/null")
+            elif shape == "link":  # absolute: taken inside the root
+                path.symlink_to("/srv/shared.conf")
+            else:
+                path.write_text("" if shape == "empty" else f"[Service]\n# {path}\n")
+
+
+def _ours(root: Path, name: str) -> tuple[str | None, list[str], bool] | None:
+    """Our own file (or the mask) and drop-ins of ``name``, and whether it is masked."""
+    unit = find_unit(root, name)
+    if unit is None:
+        return None
+    if unit.masked is not None:
+        return unit.masked, [], True
+    paths = [file.path for file in unit.files]
+    return (paths[0], paths[1:], False) if unit.complete else (None, paths, False)
+
+
+def test_units_are_found_as_systemd_finds_them(tmp_path: Path) -> None:
+    found = oracle()
+    rng = random.Random(262)
+    compared = masked = 0
+    for number in range(250):
+        root = tmp_path / str(number)
+        root.mkdir()
+        _tree(root, rng)
+        theirs = found.search(root, NAMES)
+        for name, (own, dropins) in zip(NAMES, theirs, strict=True):
+            ours = _ours(root, name)
+            if own is None and not dropins:
+                assert ours is None, (root, name)
+                continue
+            assert ours is not None, (root, name, own, dropins)
+            if ours[2]:  # masked: systemd names the same file, and loads no drop-in
+                masked += 1
+                assert ours[0] == own, (root, name)
+                continue
+            assert ours[:2] == (own, dropins), (root, name, ours, (own, dropins))
+            compared += 1
+    assert compared > 300 and masked > 20, (compared, masked)
+
+
+def test_every_unit_under_a_root(tmp_path: Path) -> None:
+    root = tmp_path
+    (root / "usr/lib/systemd/system/foo.service.d").mkdir(parents=True)
+    (root / "usr/lib/systemd/system/foo.service").write_text("[Service]\n")
+    (root / "etc/systemd/system/bar.service.d").mkdir(parents=True)
+    (root / "etc/systemd/system/bar.service.d/x.conf").write_text("[Service]\n")
+    (root / "etc/systemd/system/masked.service").symlink_to("/dev/null")
+    (root / "etc/systemd/system/app-.service.d").mkdir()  # a prefix folder: no unit
+    (root / "etc/systemd/system/t@.service").write_text("[Service]\n")  # a template
+    (root / "etc/systemd/system/multi-user.target.wants").mkdir()
+    units = {unit.name: unit for unit in units_under(root)}
+    # bar.service has drop-ins only: systemd finds no such unit
+    assert sorted(units) == ["foo.service", "masked.service"]
+    assert units["foo.service"].complete
+    assert units["masked.service"].masked == str(root / "etc/systemd/system/masked.service")
+
+
+def test_links_are_followed_inside_the_root(tmp_path: Path) -> None:
+    folder = tmp_path / "etc/systemd/system/foo.service.d"
+    folder.mkdir(parents=True)
+    (tmp_path / "etc/systemd/system/foo.service").write_text("[Service]\n")
+    target = tmp_path / "srv/a.conf"
+    target.parent.mkdir()
+    target.write_text("[Service]\nPrivateBPF=yes\n")
+    link = folder / "x.conf"
+    link.symlink_to("/srv/a.conf")
+    unit = find_unit(tmp_path, "foo.service")
+    assert unit is not None and unit.files[1].text == "[Service]\nPrivateBPF=yes\n"
+    assert unit.files[1].path == str(link)  # findings name the drop-in systemd names
