@@ -245,7 +245,11 @@ def systemd_release(args: argparse.Namespace) -> tuple[Release, str]:
     from delegopts.systemd.tables import UnknownRelease, select
 
     try:
-        return select(args.systemd, origin=getattr(args, "systemd_origin", None))
+        return select(
+            args.systemd,
+            origin=getattr(args, "systemd_origin", None),
+            root=getattr(args, "root", None),
+        )
     except UnknownRelease as error:
         raise UsageError(f"delegopts: {error}") from error
 

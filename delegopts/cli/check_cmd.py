@@ -426,7 +426,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     def release_of() -> Release:
         release, why = chosen if chosen is not None else systemd_release(args)
         if text and not said:  # JSON says it in each input's 'what'
-            io.err.write(f"units read as {why}\n")
+            io.err.write(f"units read as {printable(why)}\n")
             said.append(True)
         return release
 

@@ -140,13 +140,17 @@ def load(version: str) -> Release:
     return Release(version, str(document["source"]), tables)
 
 
-def installed_release(roots: tuple[str, ...] = _LIBRARY_DIRS) -> str | None:
-    """The version of the systemd installed here (``258.4``), or None.
+def installed_release(
+    roots: tuple[str, ...] = _LIBRARY_DIRS, *, root: str | None = None
+) -> str | None:
+    """The version of the systemd installed here (``258.4``), or under ``root`` (an
+    image's root folder), or None.
 
     ``systemctl --version`` names the full version in parentheses (``systemd 258
-    (258.4-1)``); where it cannot run, the private library's file name gives the release.
+    (258.4-1)``); where it cannot run, and always under a root (this host's systemctl is
+    not the image's), the private library's file name gives the release.
     """
-    systemctl = shutil.which("systemctl")
+    systemctl = shutil.which("systemctl") if root is None else None
     if systemctl is not None:
         try:
             done = subprocess.run(
@@ -157,8 +161,8 @@ def installed_release(roots: tuple[str, ...] = _LIBRARY_DIRS) -> str | None:
         match = re.match(r"systemd (\d+)(?: \((\d+(?:\.\d+)?))?", done.stdout if done else "")
         if match is not None:
             return match[2] if match[2] and match[2].startswith(match[1]) else match[1]
-    for root in roots:
-        folder = Path(root)
+    for library in roots:
+        folder = Path(library) if root is None else Path(root, library.lstrip("/"))
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 found = _LIBRARY.match(path.name)
@@ -186,12 +190,15 @@ def _resolve(version: str) -> tuple[Release, str]:
     return load(closest), f"; tables of {closest}: none were read for {version} itself"
 
 
-def select(requested: str | None, *, origin: str | None = None) -> tuple[Release, str]:
+def select(
+    requested: str | None, *, origin: str | None = None, root: str | None = None
+) -> tuple[Release, str]:
     """The tables for ``--systemd VERSION`` (None: the installed one, else the newest known),
     and a sentence saying which release was chosen and why.
 
     ``origin`` says where ``requested`` was written when not on the command line (a
-    settings file): the sentence and any error name it instead of ``--systemd``.
+    settings file): the sentence and any error name it instead of ``--systemd``. ``root``:
+    the installed one is the systemd under that folder (an image's), not this host's.
     """
     newest = known()[-1]
     if requested is not None:
@@ -210,15 +217,16 @@ def select(requested: str | None, *, origin: str | None = None) -> tuple[Release
             message = f"{origin}: {error.message}"
             raise UnknownRelease(message, suggestion=error.suggestion) from None
         return release, f"systemd {match[1]} ({where}{note})"
-    installed = installed_release()
+    installed = installed_release(root=root)
+    here = "here" if root is None else f"under {root}"
     if installed is None:
-        return load(newest), f"systemd {newest} (newest known; no systemd found here)"
+        return load(newest), f"systemd {newest} (newest known; no systemd found {here})"
     if _key(installed)[0] < _key(known()[0])[0]:
-        why = f"the installed systemd {installed} has no BPFDelegate*= settings"
+        why = f"the systemd {installed} installed {here} has no BPFDelegate*= settings"
         return load(newest), f"systemd {newest} (newest known; {why})"
     try:
         release, note = _resolve(installed)
     except UnknownRelease:
-        why = f"no tables for the installed systemd {installed}"
+        why = f"no tables for the systemd {installed} installed {here}"
         return load(newest), f"systemd {newest} (newest known; {why})"
-    return release, f"systemd {installed} (installed here{note})"
+    return release, f"systemd {installed} (installed {here}{note})"

@@ -355,3 +355,25 @@ def test_root_must_be_a_folder() -> None:
         3, "", "delegopts: img/usr/lib/systemd/system/app.service: --root needs a folder (the "
         "root of the tree systemd would see)\n",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("library", "said"),
+    [
+        ("usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-258.so",
+         "units read as systemd 258 (installed under img)\n"),
+        ("usr/lib/systemd/libsystemd-shared-257.9-1.so",
+         "units read as systemd 262.1 (newest known; the systemd 257 installed under img has "
+         "no BPFDelegate*= settings)\n"),
+        (None, "units read as systemd 262.1 (newest known; no systemd found under img)\n"),
+    ],
+)  # fmt: skip
+def test_root_reads_units_as_the_systemd_of_the_root(library: str | None, said: str) -> None:
+    """Under --root the image's systemd decides (its private library's name), never the
+    systemd of the machine that runs the check."""
+    _write(ROOT)
+    if library is not None:
+        Path("img", library).parent.mkdir(parents=True, exist_ok=True)
+        Path("img", library).write_bytes(b"")
+    status, _, err = check("--root", "img", "--unit", "app.service")
+    assert (status, err.splitlines(keepends=True)[0]) == (0, said)

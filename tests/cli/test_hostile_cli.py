@@ -398,3 +398,20 @@ def test_collecting_tests_without_live_ones_mounts_nothing(tmp_path: Path) -> No
     )  # fmt: skip
     assert done.returncode in (0, 5), done.stdout[-2000:]
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("unit", [None, "app.service", "gone.service", "none.service"])
+def test_a_root_folder_name_never_drives_the_terminal(
+    unit: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--root's folder is named in the systemd release line, in findings and in errors."""
+    monkeypatch.chdir(tmp_path)
+    root = "r\x1b[31m"
+    units = tmp_path / root / "etc/systemd/system"
+    units.mkdir(parents=True)
+    (units / "app.service").write_text("[Service]\nBPFDelegateCommands=BPFProgLoad\n")
+    (units / "gone.service").symlink_to("/dev/null")
+    done = run(["check", "--root", root, *(["--unit", unit] if unit else []), *_K])
+    assert "\x1b" not in done.out + done.err
+    assert "r\\033[31m" in done.err, done.err
+    assert done.status == (3 if unit in ("gone.service", "none.service") else 0), done.err
