@@ -184,8 +184,8 @@ def _batches(
 
     def read(kind: Format | None, name: str) -> None:
         if kind == "unit" and args.root is not None and _is_unit_name(name):
-            unit = _root_unit(args.root, name)
-            plans.append(lambda: _root_batches([unit], catalog, release_of()))
+            units = _root_units(args.root, name)
+            plans.append(lambda: _root_batches(units, catalog, release_of()))
             return
         if kind == "unit":  # a unit brings its drop-ins; a folder, its units
             if name == "-":
@@ -290,19 +290,21 @@ def _root_folder(root: str) -> Path:
     return Path(root)
 
 
-def _root_units(root: str) -> list[RootUnit]:
-    """Every unit under ``root`` (found before anything is printed)."""
-    from delegopts.systemd.search import units_under
-
-    return units_under(_root_folder(root))
-
-
-def _root_unit(root: str, name: str) -> RootUnit:
-    """Unit ``name`` under ``root``, or exit status 3 before anything is printed."""
+def _root_units(root: str, name: str | None = None) -> list[RootUnit]:
+    """Unit ``name`` under ``root``, or every unit there (None), found before anything is
+    printed; a named unit systemd would not load is exit status 3."""
     from delegopts.errors import InputError
-    from delegopts.systemd.search import SEARCH_PATH, find_unit
+    from delegopts.systemd.search import SEARCH_PATH, find_unit, units_under
 
-    unit = find_unit(_root_folder(root), name)
+    try:
+        folder = _root_folder(root)
+        if name is None:
+            return units_under(folder)
+        unit = find_unit(folder, name)
+    except InputError:
+        raise
+    except OSError as error:
+        raise InputError(error.filename or root, f"cannot read: {error.strerror}") from error
     if unit is None or not (unit.complete or unit.masked):  # drop-ins alone: no unit
         raise InputError(
             name, f"no such unit under {root} (searched {', '.join(SEARCH_PATH[:2])}, ... "
@@ -313,7 +315,7 @@ def _root_unit(root: str, name: str) -> RootUnit:
             name, f"masked under {root} ({unit.masked} is empty or a link to /dev/null): "
             "systemd loads none of its settings",
         )  # fmt: skip
-    return unit
+    return [unit]
 
 
 def _root_batches(units: list[RootUnit], catalog: Catalog, release: Release) -> Iterator[Batch]:

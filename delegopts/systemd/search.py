@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from delegopts._namedtuple import NamedTuple
+from delegopts.inputs import open_regular
 from delegopts.systemd.units import EXEC_SECTIONS, UnitFile, dropin_dirs
 
 __all__ = ["SEARCH_PATH", "RootUnit", "find_unit", "units_under"]
@@ -78,8 +79,13 @@ def _masks(root: Path, path: Path) -> bool:
 
 
 def _read(path: Path, root: Path) -> str:
-    resolved = _resolve(root, path) or path
-    return resolved.read_bytes().decode("utf-8", "surrogateescape")
+    """The text of a unit file or drop-in; InputError for a FIFO, a device, a link loop...
+    (opened without blocking: a FIFO never hangs the reader)."""
+    resolved = _resolve(root, path)
+    if resolved is None:  # a drop-in linked to /dev/null: read, and empty
+        return ""
+    with open_regular(str(resolved)) as file:
+        return file.read().decode("utf-8", "surrogateescape")
 
 
 def _own_file(root: Path, name: str) -> Path | None:
@@ -115,7 +121,10 @@ def _dropins(root: Path, name: str) -> list[Path]:
 
 
 def find_unit(root: Path, name: str) -> RootUnit | None:
-    """Unit ``name`` (``foo.service``) under ``root``; None if no folder has anything of it."""
+    """Unit ``name`` (``foo.service``) under ``root``; None if no folder has anything of it.
+
+    A file that cannot be read as a unit (a FIFO, a device, a link loop) is an InputError
+    naming it; a folder that cannot be listed, an OSError."""
     own = _own_file(root, name)
     if own is not None and _masks(root, own):
         return RootUnit(name, [], False, str(own))

@@ -415,3 +415,32 @@ def test_a_root_folder_name_never_drives_the_terminal(
     assert "\x1b" not in done.out + done.err
     assert "r\\033[31m" in done.err, done.err
     assert done.status == (3 if unit in ("gone.service", "none.service") else 0), done.err
+
+
+@pytest.mark.parametrize(
+    ("make", "unit", "message"),
+    [
+        (lambda d: os.mkfifo(d / "app.service"), "app.service", "is a FIFO, not a regular file"),
+        (lambda d: os.mkfifo(d / "app.service"), None, "is a FIFO, not a regular file"),
+        (lambda d: (d / "app.service").symlink_to("app.service"), "app.service",
+         "Too many levels of symbolic links"),
+        (lambda d: os.mkfifo(d / "service.d/x.conf"), "ok.service", None),  # not a file: skipped
+        (lambda d: (d / "service.d/y.conf").symlink_to("y.conf"), "ok.service", None),
+    ],
+)  # fmt: skip
+def test_units_under_a_root_that_cannot_be_read(
+    make: Callable[[Path], object], unit: str | None, message: str | None, tmp_path: Path
+) -> None:
+    """A tenant's image: a FIFO where a unit should be never hangs the check; a link loop
+    is named. Drop-ins that are no files are left out, as systemd leaves them out."""
+    units = tmp_path / "img/etc/systemd/system"
+    (units / "service.d").mkdir(parents=True)
+    (units / "ok.service").write_text("[Service]\nBPFDelegateCommands=BPFProgLoad\n")
+    make(units)
+    done = run(["check", "--root", str(tmp_path / "img"), *(["--unit", unit] if unit else []),
+                *_K], cpu_seconds=10)  # fmt: skip
+    if message is None:
+        assert done.status == 0, done.err
+    else:
+        assert (done.status, done.out) == (3, ""), done.err
+        assert message in done.err and "Traceback" not in done.err, done.err
