@@ -26,7 +26,7 @@ from delegopts._namedtuple import NamedTuple
 from delegopts.inputs import open_regular
 from delegopts.systemd.units import EXEC_SECTIONS, UnitFile, dropin_dirs
 
-__all__ = ["SEARCH_PATH", "RootUnit", "find_unit", "units_under"]
+__all__ = ["SEARCH_PATH", "RootUnit", "dropin_paths", "find_unit", "own_file", "units_under"]
 
 #: The system manager's unit search path below the root, highest priority first, as
 #: systemd 262's lookup_paths_init() lays it out (no $SYSTEMD_UNIT_PATH).
@@ -88,7 +88,8 @@ def _read(path: Path, root: Path) -> str:
         return file.read().decode("utf-8", "surrogateescape")
 
 
-def _own_file(root: Path, name: str) -> Path | None:
+def own_file(root: Path, name: str) -> Path | None:
+    """The path systemd takes as unit ``name``'s own file under ``root`` (maybe a mask)."""
     stem, _, suffix = name.rpartition(".")
     candidates = [name]
     if "@" in stem and not stem.endswith("@"):
@@ -101,7 +102,10 @@ def _own_file(root: Path, name: str) -> Path | None:
     return None
 
 
-def _dropins(root: Path, name: str) -> list[Path]:
+def dropin_paths(root: Path, name: str) -> list[Path]:
+    """The drop-ins systemd lists for unit ``name`` under ``root``, in its order: every
+    entry named ``*.conf`` but links that loop. A link to ``/dev/null`` reads empty; a
+    FIFO, a folder or a link to nothing is listed too, and refused when read."""
     chosen: dict[str, Path] = {}
     # Through the search path, each folder's own, template and prefix drop-in folders;
     # then, through it again, the type's (service.d): the most generic comes last, so a
@@ -115,7 +119,7 @@ def _dropins(root: Path, name: str) -> list[Path]:
         for path in directory.iterdir():
             if path.name.endswith(".conf") and path.name not in chosen:
                 resolved = _resolve(root, path)
-                if resolved is None or resolved.is_file():  # /dev/null reads empty
+                if resolved is None or not resolved.is_symlink():  # a loop is left out
                     chosen[path.name] = path
     return [path for _, path in sorted(chosen.items())]
 
@@ -125,10 +129,10 @@ def find_unit(root: Path, name: str) -> RootUnit | None:
 
     A file that cannot be read as a unit (a FIFO, a device, a link loop) is an InputError
     naming it; a folder that cannot be listed, an OSError."""
-    own = _own_file(root, name)
+    own = own_file(root, name)
     if own is not None and _masks(root, own):
         return RootUnit(name, [], False, str(own))
-    dropins = _dropins(root, name)
+    dropins = dropin_paths(root, name)
     if own is None and not dropins:
         return None
     files = [UnitFile(str(path), _read(path, root)) for path in dropins]

@@ -424,15 +424,17 @@ def test_a_root_folder_name_never_drives_the_terminal(
         (lambda d: os.mkfifo(d / "app.service"), None, "is a FIFO, not a regular file"),
         (lambda d: (d / "app.service").symlink_to("app.service"), "app.service",
          "Too many levels of symbolic links"),
-        (lambda d: os.mkfifo(d / "service.d/x.conf"), "ok.service", None),  # not a file: skipped
-        (lambda d: (d / "service.d/y.conf").symlink_to("y.conf"), "ok.service", None),
+        # systemd lists such a drop-in (and a folder, and a link to nothing): refused here
+        (lambda d: os.mkfifo(d / "service.d/x.conf"), "ok.service",
+         "is a FIFO, not a regular file"),
+        (lambda d: (d / "service.d/y.conf").symlink_to("y.conf"), "ok.service", None),  # loop
     ],
 )  # fmt: skip
 def test_units_under_a_root_that_cannot_be_read(
     make: Callable[[Path], object], unit: str | None, message: str | None, tmp_path: Path
 ) -> None:
-    """A tenant's image: a FIFO where a unit should be never hangs the check; a link loop
-    is named. Drop-ins that are no files are left out, as systemd leaves them out."""
+    """A tenant's image: a FIFO where a unit or a drop-in should be never hangs the check;
+    a looping unit file is named; a looping drop-in is left out, as systemd leaves it out."""
     units = tmp_path / "img/etc/systemd/system"
     (units / "service.d").mkdir(parents=True)
     (units / "ok.service").write_text("[Service]\nBPFDelegateCommands=BPFProgLoad\n")

@@ -4,12 +4,13 @@ in the oracle's child process) on generated trees."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
 from systemd_oracle import oracle
 
-from delegopts.systemd.search import SEARCH_PATH, find_unit, units_under
+from delegopts.systemd.search import SEARCH_PATH, dropin_paths, find_unit, own_file, units_under
 
 NAMES = ["foo.service", "foo-bar.service", "foo-bar-baz.service", "a@x.service",
          "sock.socket", "data.mount", "other.service"]  # fmt: skip
@@ -43,24 +44,23 @@ def _tree(root: Path, rng: random.Random) -> None:
             path = directory / rng.choice(CONFS)
             if path.exists() or path.is_symlink():
                 continue
-            shape = rng.choice(["file", "file", "file", "empty", "null", "link"])
+            shape = rng.choice(["file", "file", "file", "empty", "null", "link", "odd"])
             if shape == "null":
                 path.symlink_to("/dev/null")
             elif shape == "link":  # absolute: taken inside the root
                 path.symlink_to("/srv/shared.conf")
+            elif shape == "odd":  # listed by systemd, or not: a FIFO, a folder, bad links
+                make = rng.choice([os.mkfifo, Path.mkdir, lambda p: p.symlink_to(p.name),
+                                   lambda p: p.symlink_to("/srv/missing.conf")])  # fmt: skip
+                make(path)
             else:
                 path.write_text("" if shape == "empty" else f"[Service]\n# {path}\n")
 
 
-def _ours(root: Path, name: str) -> tuple[str | None, list[str], bool] | None:
-    """Our own file (or the mask) and drop-ins of ``name``, and whether it is masked."""
-    unit = find_unit(root, name)
-    if unit is None:
-        return None
-    if unit.masked is not None:
-        return unit.masked, [], True
-    paths = [file.path for file in unit.files]
-    return (paths[0], paths[1:], False) if unit.complete else (None, paths, False)
+def _ours(root: Path, name: str) -> tuple[str | None, list[str]]:
+    """Our own file (maybe a mask) and drop-ins of ``name``, as paths."""
+    own = own_file(root, name)
+    return (None if own is None else str(own)), [str(p) for p in dropin_paths(root, name)]
 
 
 def test_units_are_found_as_systemd_finds_them(tmp_path: Path) -> None:
@@ -73,18 +73,15 @@ def test_units_are_found_as_systemd_finds_them(tmp_path: Path) -> None:
         _tree(root, rng)
         theirs = found.search(root, NAMES)
         for name, (own, dropins) in zip(NAMES, theirs, strict=True):
-            ours = _ours(root, name)
-            if own is None and not dropins:
-                assert ours is None, (root, name)
-                continue
-            assert ours is not None, (root, name, own, dropins)
-            if ours[2]:  # masked: systemd names the same file, and loads no drop-in
+            assert _ours(root, name) == (own, dropins), (root, name, _ours(root, name))
+            compared += bool(own or dropins)
+            masks = own is not None and (os.path.realpath(own) == "/dev/null"
+                                         or os.path.getsize(own) == 0)  # fmt: skip
+            if masks:  # systemd loads nothing of it, and so reads none of its files
+                unit = find_unit(root, name)
+                assert unit is not None and (unit.masked, unit.files) == (own, []), (root, name)
                 masked += 1
-                assert ours[0] == own, (root, name)
-                continue
-            assert ours[:2] == (own, dropins), (root, name, ours, (own, dropins))
-            compared += 1
-    assert compared > 300 and masked > 20, (compared, masked)
+    assert compared > 400 and masked > 20, (compared, masked)
 
 
 def test_every_unit_under_a_root(tmp_path: Path) -> None:
