@@ -44,7 +44,8 @@ _FILE = st.lists(_LINE, max_size=6).map("\n".join)
 _FILE_OPTIONS = ["--fstab", "--unit", "--mountinfo", "--incus", "--lxd"]
 _FLAGS = ["--json", "--strict", "--no-lint", "--no-btf", "-o", "--ignore", "--to", "--from",
           "systemd", "incus", "lxd", "hex", "json", "kernel", "--", "mount", "-t", "bpf",
-          "--with-optional-probes", "--libbpf", "1.7.0", "--for", "input.txt"]  # fmt: skip
+          "--with-optional-probes", "--libbpf", "1.7.0", "1.4.3", "--for", "input.txt",
+          "--root", ".", "input.txt.service", "--unit"]  # fmt: skip
 
 
 @st.composite
@@ -79,6 +80,10 @@ def test_no_command_line_gets_a_traceback(
     (tmp_path / "k.btf").write_bytes(names_btf("6.18.44"))
     if content is not None:
         (tmp_path / "input.txt").write_text(content, errors="surrogateescape")
+        # the same text as a unit of the root '--root .' reads
+        units = tmp_path / "etc/systemd/system"
+        units.mkdir(parents=True, exist_ok=True)
+        (units / "input.txt.service").write_text(content, errors="surrogateescape")
     out, err = io.StringIO(), io.StringIO()
     saved_dir, saved_stdin = Path.cwd(), sys.stdin
     sys.stdin = io.StringIO("")
