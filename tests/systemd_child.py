@@ -16,7 +16,8 @@ Requests:
 - ``{"op": "search", "root": DIR, "names": [...]}``: where the system manager under DIR
   finds each unit: ``lookup_paths_init()``, then ``unit_file_find_fragment()`` over
   ``unit_file_build_name_map()`` for its own file and ``unit_file_find_dropin_paths()`` for
-  its drop-ins (no aliases), as ``[own file or null, [drop-in, ...]]``.
+  its drop-ins (for the unit the name is, with all its names), as ``[own file or null,
+  [drop-in, ...], the unit's name]``.
 """
 
 from __future__ import annotations
@@ -194,14 +195,18 @@ class Child:
             own, aliases = ctypes.c_char_p(), ctypes.c_void_p()
             if fragment(ids, by_name, name.encode(), ctypes.byref(own), ctypes.byref(aliases)) < 0:
                 raise RuntimeError(f"unit_file_find_fragment({name}) failed")
+            # As the manager loads it: the unit is named by its file (an alias's target),
+            # an instance keeps its own name, and every name of the unit brings drop-ins.
+            base = None if own.value is None else os.path.basename(own.value.decode())
+            unit = name if base is None or base == name or "@." in base else base
             found = strv()
-            if dropins(root.encode(), search_path, None, b".d", b".conf", name.encode(), None,
-                       ctypes.byref(found)) < 0:  # fmt: skip
+            if dropins(root.encode(), search_path, None, b".d", b".conf", unit.encode(),
+                       aliases, ctypes.byref(found)) < 0:  # fmt: skip
                 raise RuntimeError(f"unit_file_find_dropin_paths({name}) failed")
             listed = []
             while found and found[len(listed)]:
                 listed.append(found[len(listed)].decode())
-            answers.append([None if own.value is None else own.value.decode(), listed])
+            answers.append([None if own.value is None else own.value.decode(), listed, unit])
         return answers
 
     def words(self, kind: str, words: list[str]) -> list[int]:

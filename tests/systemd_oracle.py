@@ -85,11 +85,12 @@ class SystemdOracle:
         assert isinstance(answer, list)
         return answer
 
-    def search(self, root: Path, names: list[str]) -> list[tuple[str | None, list[str]]]:
-        """Where systemd under ``root`` finds each unit: its own file, and its drop-ins."""
+    def search(self, root: Path, names: list[str]) -> list[tuple[str | None, list[str], str]]:
+        """Where systemd under ``root`` finds each unit: its own file, its drop-ins, and
+        the name of the unit it is (an alias's target)."""
         answer = self._ask({"op": "search", "root": str(root), "names": names})
         assert isinstance(answer, list)
-        return [(own, list(dropins)) for own, dropins in answer]
+        return [(own, list(dropins), unit) for own, dropins, unit in answer]
 
     def close(self) -> None:
         if self._process.stdin is not None:

@@ -26,7 +26,15 @@ from delegopts._namedtuple import NamedTuple
 from delegopts.inputs import open_regular
 from delegopts.systemd.units import EXEC_SECTIONS, UnitFile, dropin_dirs
 
-__all__ = ["SEARCH_PATH", "RootUnit", "dropin_paths", "find_unit", "own_file", "units_under"]
+__all__ = [
+    "SEARCH_PATH",
+    "RootUnit",
+    "dropin_paths",
+    "find_unit",
+    "own_file",
+    "unit_names",
+    "units_under",
+]
 
 #: The system manager's unit search path below the root, highest priority first, as
 #: systemd 262's lookup_paths_init() lays it out (no $SYSTEMD_UNIT_PATH).
@@ -53,12 +61,14 @@ class RootUnit(NamedTuple):
     ``files``: its own file, then its drop-ins in systemd's order (only drop-ins when it
     has no file of its own: ``complete`` is then False). ``masked``: the path that masks it
     (an empty file or a link to ``/dev/null``), else None; a masked unit has no files.
+    ``name`` is the unit's own name when the name asked for is one of its ``aliases``.
     """
 
     name: str
     files: list[UnitFile]
     complete: bool
     masked: str | None = None
+    aliases: tuple[str, ...] = ()
 
 
 def _resolve(root: Path, path: Path) -> Path | None:
@@ -88,8 +98,56 @@ def _read(path: Path, root: Path) -> str:
         return file.read().decode("utf-8", "surrogateescape")
 
 
+def _aliases(root: Path) -> dict[str, tuple[str, str]]:
+    """Each alias under ``root`` -> the unit it names and the file it links to: a link in a
+    folder of the search path to a differently named unit file in a folder of the search
+    path (``systemctl enable`` writes them for ``Alias=``). The first folder that has a
+    name decides what it is."""
+    seen: set[str] = set()
+    found: dict[str, tuple[str, str]] = {}
+    for folder in SEARCH_PATH:
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for entry in sorted(directory.iterdir()):
+            if entry.name in seen or entry.name.endswith(".d"):
+                continue
+            target = _resolve(root, entry) if entry.is_symlink() else None
+            linked = target is not None and target != entry and _in_search_path(root, target)
+            if linked and target is not None and target.name == entry.name:
+                continue  # a link to the same name adds nothing: a later entry decides
+            seen.add(entry.name)
+            if linked and target is not None:
+                found[entry.name] = (target.name, os.path.realpath(target))
+    return found
+
+
+def unit_names(
+    root: Path, name: str, aliases: dict[str, tuple[str, str]] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """The unit that ``name`` is under ``root`` (itself, or what it is an alias of), and its
+    other names there: ``name`` itself when it is an alias, and the aliases that link to
+    the unit's own file (``aliases``: the root's, when already found)."""
+    aliases = _aliases(root) if aliases is None else aliases
+
+    def unit_of(alias: str) -> str:  # by name: an alias of an alias names the last one
+        for _ in range(len(aliases) + 1):
+            if alias not in aliases:
+                break
+            alias = aliases[alias][0]
+        return alias
+
+    unit = unit_of(name)
+    own = own_file(root, unit)
+    if own is not None and _masks(root, own):  # a masked unit has no other names
+        return unit, tuple(sorted({name} - {unit}))
+    others = {alias for alias in aliases if unit_of(alias) == unit}
+    return unit, tuple(sorted(others | ({name} - {unit})))
+
+
 def own_file(root: Path, name: str) -> Path | None:
-    """The path systemd takes as unit ``name``'s own file under ``root`` (maybe a mask)."""
+    """The path systemd takes as unit ``name``'s own file under ``root`` (maybe a mask);
+    for an alias, use :func:`unit_names` first."""
     stem, _, suffix = name.rpartition(".")
     candidates = [name]
     if "@" in stem and not stem.endswith("@"):
@@ -98,20 +156,33 @@ def own_file(root: Path, name: str) -> Path | None:
         for folder in SEARCH_PATH:
             path = root / folder / candidate
             if path.is_symlink() or path.exists():
+                # a link to a file of the search path adds nothing (the file is found
+                # where it is); one out of it ("systemctl link") is the unit file itself
+                target = _resolve(root, path)
+                if target is not None and target != path and _in_search_path(root, target):
+                    continue
                 return path
     return None
 
 
-def dropin_paths(root: Path, name: str) -> list[Path]:
-    """The drop-ins systemd lists for unit ``name`` under ``root``, in its order: every
-    entry named ``*.conf`` but links that loop. A link to ``/dev/null`` reads empty; a
-    FIFO, a folder or a link to nothing is listed too, and refused when read."""
+def _in_search_path(root: Path, path: Path) -> bool:
+    folders = {os.path.realpath(root / folder) for folder in SEARCH_PATH}
+    return path.is_file() and os.path.realpath(path.parent) in folders
+
+
+def dropin_paths(root: Path, name: str, aliases: tuple[str, ...] = ()) -> list[Path]:
+    """The drop-ins systemd lists for unit ``name`` (and its ``aliases``) under ``root``, in
+    its order: every entry named ``*.conf`` but links that loop. A link to ``/dev/null``
+    reads empty; a FIFO, a folder or a link to nothing is listed too, and refused when
+    read. (systemd takes the aliases in its hash table's order; here, by name.)"""
     chosen: dict[str, Path] = {}
-    # Through the search path, each folder's own, template and prefix drop-in folders;
-    # then, through it again, the type's (service.d): the most generic comes last, so a
-    # unit's foo.service.d/x.conf in /usr/lib hides service.d/x.conf in /etc.
-    *specific, generic = (directory.name for directory in dropin_dirs(root, name))
-    folders = [root / folder / each for folder in SEARCH_PATH for each in specific]
+    # Through the search path, the unit's own, template and prefix drop-in folders, then
+    # each alias's; then, through it again, the type's (service.d): the most generic comes
+    # last, so a unit's foo.service.d/x.conf in /usr/lib hides service.d/x.conf in /etc.
+    folders: list[Path] = []
+    for each in (name, *aliases):
+        *specific, generic = (directory.name for directory in dropin_dirs(root, each))
+        folders += [root / folder / one for folder in SEARCH_PATH for one in specific]
     folders += [root / folder / generic for folder in SEARCH_PATH]
     for directory in folders:
         if not directory.is_dir():
@@ -124,21 +195,24 @@ def dropin_paths(root: Path, name: str) -> list[Path]:
     return [path for _, path in sorted(chosen.items())]
 
 
-def find_unit(root: Path, name: str) -> RootUnit | None:
+def find_unit(
+    root: Path, name: str, aliases: dict[str, tuple[str, str]] | None = None
+) -> RootUnit | None:
     """Unit ``name`` (``foo.service``) under ``root``; None if no folder has anything of it.
 
     A file that cannot be read as a unit (a FIFO, a device, a link loop) is an InputError
     naming it; a folder that cannot be listed, an OSError."""
+    name, others = unit_names(root, name, aliases)
     own = own_file(root, name)
     if own is not None and _masks(root, own):
-        return RootUnit(name, [], False, str(own))
-    dropins = dropin_paths(root, name)
+        return RootUnit(name, [], False, str(own), others)
+    dropins = dropin_paths(root, name, others)
     if own is None and not dropins:
         return None
     files = [UnitFile(str(path), _read(path, root)) for path in dropins]
     if own is not None:
         files.insert(0, UnitFile(str(own), _read(own, root)))
-    return RootUnit(name, files, own is not None)
+    return RootUnit(name, files, own is not None, None, others)
 
 
 def units_under(root: Path) -> list[RootUnit]:
@@ -157,5 +231,6 @@ def units_under(root: Path) -> list[RootUnit]:
             # (``service.d``) folders are no units.
             if dot and f".{suffix}" in EXEC_SECTIONS and stem and not stem.endswith(("-", "@")):
                 names.add(name)
-    found = (find_unit(root, name) for name in sorted(names))
+    aliases = _aliases(root)
+    found = (find_unit(root, name, aliases) for name in sorted(names - set(aliases)))
     return [unit for unit in found if unit is not None and (unit.complete or unit.masked)]

@@ -377,3 +377,15 @@ def test_root_reads_units_as_the_systemd_of_the_root(library: str | None, said: 
         Path("img", library).write_bytes(b"")
     status, _, err = check("--root", "img", "--unit", "app.service")
     assert (status, err.splitlines(keepends=True)[0]) == (0, said)
+
+
+def test_root_reads_an_alias_as_the_unit_it_names() -> None:
+    """systemctl enable writes Alias= as a link: the unit is the target, and drop-ins of
+    both names apply."""
+    _write(ROOT)
+    Path("img/etc/systemd/system/web.service").symlink_to("/usr/lib/systemd/system/app.service")
+    _write({"img/etc/systemd/system/web.service.d/on.conf": "[Service]\nPrivateBPF=yes\n"})
+    status, out, err = check(*S, "--root", "img", "--unit", "web.service")
+    assert status == 0, err
+    assert "settings of app.service: delegate_cmds=prog_load,delegate_progs=xdp" in out
+    assert "F202" not in err  # web.service.d's PrivateBPF=yes applies to app.service
