@@ -108,7 +108,7 @@ def register(commands: Any) -> None:
         "--root", metavar="DIR",
         help="find units as the system manager under DIR does (an image's root, or /): "
         "--unit NAME from DIR's unit search path with drop-ins from all of it; with no "
-        "--unit, every unit there",
+        "--unit, every unit there and DIR/etc/fstab",
     )  # fmt: skip
     parser.add_argument(
         "--for", dest="for_paths", action="append", default=[], metavar="PATH",
@@ -217,7 +217,12 @@ def _batches(
 
     try:
         if args.root is not None and not args.unit:
-            plans.append(lambda: _root_batches(_root_units(args.root), catalog, release_of()))
+            # every unit there, and the image's fstab: systemd makes its lines mount units
+            every = _root_units(args.root)  # before anything is printed
+            plans.append(lambda: _root_batches(every, catalog, release_of()))
+            fstab = _root_folder(args.root) / "etc/fstab"
+            if fstab.is_file():
+                read("fstab", str(fstab))
         for kind, name in given:
             read(kind, name)
         if args.options:

@@ -389,3 +389,11 @@ def test_root_reads_an_alias_as_the_unit_it_names() -> None:
     assert status == 0, err
     assert "settings of app.service: delegate_cmds=prog_load,delegate_progs=xdp" in out
     assert "F202" not in err  # web.service.d's PrivateBPF=yes applies to app.service
+
+
+def test_root_alone_also_checks_the_fstab_of_the_root() -> None:
+    _write({**ROOT, "img/etc/fstab": "# image\nbpffs /run/t bpf delegate_cmds=prog_lod 0 0\n"})
+    status, out, err = check(*S, "--root", "img")
+    assert status == 1, err  # the fstab line's unknown name is an error
+    assert "img/etc/fstab:2:32: error: EINVAL delegate_cmds: 'prog_lod'" in err
+    assert "app.service" in out  # and the units are checked too
