@@ -182,7 +182,7 @@ def _batches(
     opened: list[TextIO] = []
     plans: list[Callable[[], Iterable[Batch]]] = []
 
-    def read(kind: Format | None, name: str) -> None:
+    def read(kind: Format | None, name: str, *, asked: bool = True) -> None:
         if kind == "unit" and args.root is not None and _is_unit_name(name):
             units = _root_units(args.root, name)
             plans.append(lambda: _root_batches(units, catalog, release_of()))
@@ -213,7 +213,7 @@ def _batches(
                 plans.append(lambda: _unit_batches(name, catalog, release_of(), io))
                 return
         form: Format = kind
-        plans.append(lambda: _file_batches(form, name, stream, catalog))
+        plans.append(lambda: _file_batches(form, name, stream, catalog, asked=asked))
 
     try:
         if args.root is not None and not args.unit:
@@ -222,7 +222,7 @@ def _batches(
             plans.append(lambda: _root_batches(every, catalog, release_of()))
             fstab = _root_folder(args.root) / "etc/fstab"
             if fstab.is_file():
-                read("fstab", str(fstab))
+                read("fstab", str(fstab), asked=False)
         for kind, name in given:
             read(kind, name)
         if args.options:
@@ -380,7 +380,11 @@ def _stdin_batches(stream: TextIO) -> Iterator[Batch]:
             yield [Found.plain(line, path="<stdin>", line=number)]
 
 
-def _file_batches(kind: Format, name: str, stream: TextIO, catalog: Catalog) -> Iterator[Batch]:
+def _file_batches(
+    kind: Format, name: str, stream: TextIO, catalog: Catalog, *, asked: bool = True
+) -> Iterator[Batch]:
+    """A file's batches; one without bpffs entries says so (F105) where it was ``asked``
+    for, not where it is read because it is there (a root's fstab)."""
     from delegopts.formats import nothing_found, scan
     from delegopts.formats.fstab import fstab_batches
     from delegopts.formats.mountinfo import Mount, mount_batches
@@ -409,7 +413,7 @@ def _file_batches(kind: Format, name: str, stream: TextIO, catalog: Catalog) -> 
             break
         anything = anything or bool(batch)
         yield [e.found if isinstance(e, Mount) else e for e in batch]
-    if not anything:  # a file with no bpffs entry at all says so
+    if not anything and asked:  # a file with no bpffs entry at all says so
         yield [nothing_found(kind, name, first[0] if first else (1, ""), skipped)]
 
 

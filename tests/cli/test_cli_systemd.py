@@ -397,3 +397,12 @@ def test_root_alone_also_checks_the_fstab_of_the_root() -> None:
     assert status == 1, err  # the fstab line's unknown name is an error
     assert "img/etc/fstab:2:32: error: EINVAL delegate_cmds: 'prog_lod'" in err
     assert "app.service" in out  # and the units are checked too
+
+
+def test_a_root_fstab_without_bpffs_is_no_finding() -> None:
+    """Most images mount no bpffs in fstab: read because it is there, it says nothing (F105
+    is for an fstab one asked to check)."""
+    _write({**ROOT, "img/etc/fstab": "UUID=1 / ext4 defaults 0 1\n"})
+    status, _, err = check(*S, "--root", "img")
+    assert status == 0 and "F105" not in err, err
+    assert "F105" in check(*S, "--fstab", "img/etc/fstab")[2]
