@@ -8,10 +8,13 @@ the dash prefixes', the type's); where two have the same file name the higher-pr
 folder's wins, and the survivors are read in the order of their file names. A file that is
 empty or a link to ``/dev/null`` masks a unit's own file: systemd loads none of its
 settings. A drop-in so made is listed like any other, reads empty, and so hides the
-same-named drop-ins of lower priority.
+same-named drop-ins of lower priority. A link to a unit file of the search path under
+another name is an alias: the unit is the one it names, and the drop-ins of all its names
+apply.
 
-Links are followed inside the root (an absolute target is taken under it), as
-``systemctl --root`` does.
+Links are followed inside the root (an absolute target is taken under it), as systemd's
+own lookup does for a root directory. tests/systemd/test_unit_search.py holds all of this
+to systemd 262.1's functions.
 
 >>> SEARCH_PATH[4], SEARCH_PATH[-2]
 ('etc/systemd/system', 'usr/lib/systemd/system')
@@ -98,13 +101,13 @@ def _read(path: Path, root: Path) -> str:
         return file.read().decode("utf-8", "surrogateescape")
 
 
-def _aliases(root: Path) -> dict[str, tuple[str, str]]:
-    """Each alias under ``root`` -> the unit it names and the file it links to: a link in a
-    folder of the search path to a differently named unit file in a folder of the search
-    path (``systemctl enable`` writes them for ``Alias=``). The first folder that has a
-    name decides what it is."""
+def _aliases(root: Path) -> dict[str, str]:
+    """Each alias under ``root`` -> the name it links to: a link in a folder of the search
+    path to a differently named unit file in a folder of the search path (``systemctl
+    enable`` writes them for ``Alias=``). The first folder that has a name decides what it
+    is, but a link to the same name there is passed over."""
     seen: set[str] = set()
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, str] = {}
     for folder in SEARCH_PATH:
         directory = root / folder
         if not directory.is_dir():
@@ -113,28 +116,27 @@ def _aliases(root: Path) -> dict[str, tuple[str, str]]:
             if entry.name in seen or entry.name.endswith(".d"):
                 continue
             target = _resolve(root, entry) if entry.is_symlink() else None
-            linked = target is not None and target != entry and _in_search_path(root, target)
-            if linked and target is not None and target.name == entry.name:
-                continue  # a link to the same name adds nothing: a later entry decides
+            if target is not None and target != entry and _in_search_path(root, target):
+                if target.name == entry.name:
+                    continue  # adds nothing: a later folder's entry decides
+                found[entry.name] = target.name
             seen.add(entry.name)
-            if linked and target is not None:
-                found[entry.name] = (target.name, os.path.realpath(target))
     return found
 
 
 def unit_names(
-    root: Path, name: str, aliases: dict[str, tuple[str, str]] | None = None
+    root: Path, name: str, aliases: dict[str, str] | None = None
 ) -> tuple[str, tuple[str, ...]]:
     """The unit that ``name`` is under ``root`` (itself, or what it is an alias of), and its
-    other names there: ``name`` itself when it is an alias, and the aliases that link to
-    the unit's own file (``aliases``: the root's, when already found)."""
+    other names there: ``name`` itself when it is an alias, and every alias of the unit,
+    unless it is masked (``aliases``: the root's, when already found)."""
     aliases = _aliases(root) if aliases is None else aliases
 
     def unit_of(alias: str) -> str:  # by name: an alias of an alias names the last one
         for _ in range(len(aliases) + 1):
             if alias not in aliases:
                 break
-            alias = aliases[alias][0]
+            alias = aliases[alias]
         return alias
 
     unit = unit_of(name)
@@ -195,9 +197,7 @@ def dropin_paths(root: Path, name: str, aliases: tuple[str, ...] = ()) -> list[P
     return [path for _, path in sorted(chosen.items())]
 
 
-def find_unit(
-    root: Path, name: str, aliases: dict[str, tuple[str, str]] | None = None
-) -> RootUnit | None:
+def find_unit(root: Path, name: str, aliases: dict[str, str] | None = None) -> RootUnit | None:
     """Unit ``name`` (``foo.service``) under ``root``; None if no folder has anything of it.
 
     A file that cannot be read as a unit (a FIFO, a device, a link loop) is an InputError
