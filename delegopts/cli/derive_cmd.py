@@ -58,7 +58,7 @@ def register(commands: Any) -> None:
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="the same as --to json")
     parser.add_argument(
-        "--libbpf", choices=releases(), default=DEFAULT_RELEASE, metavar="RELEASE",
+        "--libbpf", choices=releases(), default=None, metavar="RELEASE",
         help=f"the libbpf release that loads the objects: its section table and what it does "
         f"with a token ({release_ranges()}; default {DEFAULT_RELEASE})",
     )  # fmt: skip
@@ -74,7 +74,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace, io: IO) -> int:
     from delegopts.derive.needs import derive, load_objects, needs_kernel_btf
     from delegopts.derive.report import canonical, text_lines, to_json
-    from delegopts.derive.sections import SectionTable
+    from delegopts.derive.sections import DEFAULT_RELEASE, SectionTable
     from delegopts.display import printable
 
     catalog = catalog_for(args, io)
@@ -87,7 +87,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
         io.err.write("delegopts derive: no BPF object found\n")
         return ExitStatus.UNREADABLE
     kernel_btf = kernel_btf_for(args) if needs_kernel_btf(objects) else None
-    answer = derive(objects, catalog, SectionTable.load(args.libbpf), kernel_btf)
+    release = args.libbpf or DEFAULT_RELEASE
+    if args.libbpf is None:
+        _note_installed(release, io)
+    answer = derive(objects, catalog, SectionTable.load(release), kernel_btf)
     to = "json" if args.json else args.to
     optional = args.with_optional_probes
     if to == "json":
@@ -125,3 +128,29 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for error in answer.errors:
         io.err.write(f"error: {printable(error)}\n")
     return ExitStatus.INVALID if answer.errors or problems else ExitStatus.OK
+
+
+def _note_installed(release: str, io: IO) -> None:
+    """Say so where this machine's shared libbpf is not the release the answer is for."""
+    from delegopts.derive.installed import installed_libbpf, release_key
+    from delegopts.derive.sections import releases
+
+    installed = installed_libbpf()
+    if installed is None or installed == release:
+        return
+    if release_key(installed) < (1, 4):
+        io.err.write(
+            f"note: the answer is for libbpf {release}; this machine's libbpf {installed} "
+            "predates BPF tokens (1.4.0): a program that links it loads nothing through "
+            "a token\n"
+        )
+    elif installed in releases():
+        io.err.write(
+            f"note: the answer is for libbpf {release}; this machine's libbpf is "
+            f"{installed} (--libbpf {installed} for a program that links it)\n"
+        )
+    else:
+        io.err.write(
+            f"note: the answer is for libbpf {release}; this machine's libbpf {installed} "
+            "has no table here\n"
+        )

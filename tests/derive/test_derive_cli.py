@@ -190,3 +190,34 @@ def test_check_for_struct_ops_objects_supersedes_the_generic_guess() -> None:
     assert "D410" in err
     status, _, err = run("check", "--ignore", "D501,D502", "--for", str(build("tcp_cc")), derived)
     assert (status, err.splitlines()[-1]) == (0, "1 option string checked, no findings")
+
+
+#: Shared libraries in the machine's library folder, and what derive notes.
+INSTALLED = [
+    ([], ""),
+    (["libbpf.so.1.7.0"], ""),
+    (["libbpf.so", "libbpf.so.1", "libbpf.so.1.5.0"],
+     "note: the answer is for libbpf 1.7.0; this machine's libbpf is 1.5.0 (--libbpf "
+     "1.5.0 for a program that links it)\n"),
+    (["libbpf.so.1.1.2"],
+     "note: the answer is for libbpf 1.7.0; this machine's libbpf 1.1.2 predates BPF "
+     "tokens (1.4.0): a program that links it loads nothing through a token\n"),
+    (["libbpf.so.1.9.0"],
+     "note: the answer is for libbpf 1.7.0; this machine's libbpf 1.9.0 has no table here\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "note"), INSTALLED)
+def test_the_installed_libbpf_is_noted_where_it_differs(
+    files: list[str], note: str, btf: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from delegopts.derive import installed
+
+    libs = tmp_path / "lib"
+    libs.mkdir()
+    for name in files:
+        (libs / name).write_bytes(b"")
+    monkeypatch.setattr(installed, "_DIRS", (str(tmp_path / "none"), str(libs)))
+    assert run("derive", "--btf", btf, str(build("xdp_count")))[::2] == (0, note)
+    # a release asked for is what the user wants: no note
+    assert run("derive", "--btf", btf, "--libbpf", "1.7.0", str(build("xdp_count")))[2] == ""
