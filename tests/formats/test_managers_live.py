@@ -77,12 +77,18 @@ def incusd() -> Iterator[tuple[Path, dict[str, str]]]:
         pytest.skip("incusd's ELF interpreter is not the usual one: cannot point it elsewhere")
     loader = libs[0] / "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
     link = os.fsencode(_LOADER_LINK) + b"\0"
+    # Both written beside their place and renamed over it: another test run may be
+    # executing the previous ones (writing a running program fails, ETXTBSY), and a
+    # rename leaves it its own copy.
     copy = CACHE / "incusd-unstable-loader"
-    copy.write_bytes(blob.replace(_INTERP, link + b"\0" * (len(_INTERP) - len(link))))
-    copy.chmod(0o755)
-    if _LOADER_LINK.is_symlink() or _LOADER_LINK.exists():
-        _LOADER_LINK.unlink()
-    _LOADER_LINK.symlink_to(loader)
+    fresh = copy.with_name(f"{copy.name}.{os.getpid()}")
+    fresh.write_bytes(blob.replace(_INTERP, link + b"\0" * (len(_INTERP) - len(link))))
+    fresh.chmod(0o755)
+    os.replace(fresh, copy)
+    new_link = _LOADER_LINK.with_name(f"{_LOADER_LINK.name}.{os.getpid()}")
+    new_link.unlink(missing_ok=True)
+    new_link.symlink_to(loader)
+    os.replace(new_link, _LOADER_LINK)
     paths = [str(lib / "usr/lib/x86_64-linux-gnu") for lib in libs]
     paths += ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"]
     yield copy, {"LD_LIBRARY_PATH": ":".join(paths)}
