@@ -26,8 +26,14 @@ import os
 from pathlib import Path
 
 from delegopts._namedtuple import NamedTuple
-from delegopts.inputs import open_regular
-from delegopts.systemd.units import EXEC_SECTIONS, UnitFile, dropin_dirs
+from delegopts.systemd.units import (
+    UnitFile,
+    dropin_dirs,
+    dropins,
+    file_text,
+    is_unit_name,
+    resolve_in,
+)
 
 __all__ = [
     "SEARCH_PATH",
@@ -55,7 +61,6 @@ SEARCH_PATH = (
     "usr/lib/systemd/system",
     "run/systemd/generator.late",
 )
-_HOPS = 32  # links followed before giving up (systemd's chase() allows as many)
 
 
 class RootUnit(NamedTuple):
@@ -74,31 +79,9 @@ class RootUnit(NamedTuple):
     aliases: tuple[str, ...] = ()
 
 
-def _resolve(root: Path, path: Path) -> Path | None:
-    """``path`` with its links followed inside ``root``; None for ``/dev/null`` (a mask)."""
-    for _ in range(_HOPS):
-        if not path.is_symlink():
-            return path
-        target = os.readlink(path)
-        if target == "/dev/null":
-            return None
-        path = root / target.lstrip("/") if target.startswith("/") else path.parent / target
-    return path  # a loop: reading it fails with the reason
-
-
 def _masks(root: Path, path: Path) -> bool:
-    resolved = _resolve(root, path)
+    resolved = resolve_in(root, path)
     return resolved is None or (resolved.is_file() and resolved.stat().st_size == 0)
-
-
-def _read(path: Path, root: Path) -> str:
-    """The text of a unit file or drop-in; InputError for a FIFO, a device, a link loop...
-    (opened without blocking: a FIFO never hangs the reader)."""
-    resolved = _resolve(root, path)
-    if resolved is None:  # a drop-in linked to /dev/null: read, and empty
-        return ""
-    with open_regular(str(resolved)) as file:
-        return file.read().decode("utf-8", "surrogateescape")
 
 
 def _aliases(root: Path) -> dict[str, str]:
@@ -115,7 +98,7 @@ def _aliases(root: Path) -> dict[str, str]:
         for entry in sorted(directory.iterdir()):
             if entry.name in seen or entry.name.endswith(".d"):
                 continue
-            target = _resolve(root, entry) if entry.is_symlink() else None
+            target = resolve_in(root, entry) if entry.is_symlink() else None
             if target is not None and target != entry and _in_search_path(root, target):
                 if target.name == entry.name:
                     continue  # adds nothing: a later folder's entry decides
@@ -160,7 +143,7 @@ def own_file(root: Path, name: str) -> Path | None:
             if path.is_symlink() or path.exists():
                 # a link to a file of the search path adds nothing (the file is found
                 # where it is); one out of it ("systemctl link") is the unit file itself
-                target = _resolve(root, path)
+                target = resolve_in(root, path)
                 if target is not None and target != path and _in_search_path(root, target):
                     continue
                 return path
@@ -174,10 +157,8 @@ def _in_search_path(root: Path, path: Path) -> bool:
 
 def dropin_paths(root: Path, name: str, aliases: tuple[str, ...] = ()) -> list[Path]:
     """The drop-ins systemd lists for unit ``name`` (and its ``aliases``) under ``root``, in
-    its order: every entry named ``*.conf`` but links that loop. A link to ``/dev/null``
-    reads empty; a FIFO, a folder or a link to nothing is listed too, and refused when
-    read. (systemd takes the aliases in its hash table's order; here, by name.)"""
-    chosen: dict[str, Path] = {}
+    its order (see :func:`~delegopts.systemd.units.dropins`; systemd takes the aliases in
+    its hash table's order, here by name)."""
     # Through the search path, the unit's own, template and prefix drop-in folders, then
     # each alias's; then, through it again, the type's (service.d): the most generic comes
     # last, so a unit's foo.service.d/x.conf in /usr/lib hides service.d/x.conf in /etc.
@@ -186,15 +167,7 @@ def dropin_paths(root: Path, name: str, aliases: tuple[str, ...] = ()) -> list[P
         *specific, generic = (directory.name for directory in dropin_dirs(root, each))
         folders += [root / folder / one for folder in SEARCH_PATH for one in specific]
     folders += [root / folder / generic for folder in SEARCH_PATH]
-    for directory in folders:
-        if not directory.is_dir():
-            continue
-        for path in directory.iterdir():
-            if path.name.endswith(".conf") and path.name not in chosen:
-                resolved = _resolve(root, path)
-                if resolved is None or not resolved.is_symlink():  # a loop is left out
-                    chosen[path.name] = path
-    return [path for _, path in sorted(chosen.items())]
+    return dropins(folders, root)
 
 
 def find_unit(root: Path, name: str, aliases: dict[str, str] | None = None) -> RootUnit | None:
@@ -209,9 +182,9 @@ def find_unit(root: Path, name: str, aliases: dict[str, str] | None = None) -> R
     dropins = dropin_paths(root, name, others)
     if own is None and not dropins:
         return None
-    files = [UnitFile(str(path), _read(path, root)) for path in dropins]
+    files = [UnitFile(str(path), file_text(path, root)) for path in dropins]
     if own is not None:
-        files.insert(0, UnitFile(str(own), _read(own, root)))
+        files.insert(0, UnitFile(str(own), file_text(own, root)))
     return RootUnit(name, files, own is not None, None, others)
 
 
@@ -225,11 +198,7 @@ def units_under(root: Path) -> list[RootUnit]:
         if not directory.is_dir():
             continue
         for entry in directory.iterdir():
-            name = entry.name.removesuffix(".d")
-            stem, dot, suffix = name.rpartition(".")
-            # Prefix (``app-.service.d``), template (``foo@.service``) and type
-            # (``service.d``) folders are no units.
-            if dot and f".{suffix}" in EXEC_SECTIONS and stem and not stem.endswith(("-", "@")):
+            if is_unit_name(name := entry.name.removesuffix(".d")):
                 names.add(name)
     aliases = _aliases(root)
     found = (find_unit(root, name, aliases) for name in sorted(names - set(aliases)))

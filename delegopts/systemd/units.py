@@ -21,12 +21,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from delegopts.catalog import OptionKind
+from delegopts.inputs import open_regular
 from delegopts.systemd.model import Assignment
 
 __all__ = [
@@ -38,7 +40,10 @@ __all__ = [
     "UnitFile",
     "dropin_dirs",
     "dropins",
+    "file_text",
+    "is_unit_name",
     "read_unit",
+    "resolve_in",
     "split_systemctl_cat",
     "unit_files",
     "units_in",
@@ -54,6 +59,7 @@ SETTINGS = {
 _KIND_OF = {setting: kind for kind, setting in SETTINGS.items()}
 #: The unit types with an execution environment, and the section that holds its settings.
 EXEC_SECTIONS = {".service": "Service", ".socket": "Socket", ".mount": "Mount", ".swap": "Swap"}
+_HOST = Path("/")
 _WHITESPACE = " \t\n\r"
 # read_line(): a line ends at a run of \n, \r and NUL in which none repeats, a NUL ending
 # the run ("\r\n", "\n\r", "\n\0" are one end; "\n\n" and "\0\n" two).
@@ -299,8 +305,42 @@ def read_unit(
     return Unit(name, tuple(files), tuple(settings), tuple(logged), complete)
 
 
-def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", "surrogateescape")
+_HOPS = 32  # links followed before giving up (systemd's chase() allows as many)
+
+
+def resolve_in(root: Path, path: Path) -> Path | None:
+    """``path`` with its links followed inside ``root`` (an absolute target is taken under
+    it); None for a link to ``/dev/null`` (a mask); a loop stays a link."""
+    for _ in range(_HOPS):
+        if not path.is_symlink():
+            return path
+        target = os.readlink(path)
+        if target == "/dev/null":
+            return None
+        path = root / target.lstrip("/") if target.startswith("/") else path.parent / target
+    return path
+
+
+def file_text(path: Path, root: Path = _HOST) -> str:
+    """The text of a unit file or drop-in; InputError for a FIFO, a device, a link loop...
+    (opened without blocking: a FIFO never hangs the reader). A link to ``/dev/null``
+    reads empty."""
+    resolved = resolve_in(root, path)
+    if resolved is None:
+        return ""
+    with open_regular(str(resolved)) as file:
+        return file.read().decode("utf-8", "surrogateescape")
+
+
+def is_unit_name(name: str) -> bool:
+    """Whether ``name`` is a unit with an execution environment (``app.service``), not a
+    template (``app@.service``), a dash prefix (``app-.service``) or a type (``service``).
+
+    >>> [is_unit_name(n) for n in ("app.service", "app@.service", "app-.socket", "x.timer")]
+    [True, False, False, False]
+    """
+    stem, dot, suffix = name.rpartition(".")
+    return bool(dot and stem) and f".{suffix}" in EXEC_SECTIONS and not stem.endswith(("-", "@"))
 
 
 def dropin_dirs(root: Path, name: str) -> list[Path]:
@@ -324,15 +364,22 @@ def dropin_dirs(root: Path, name: str) -> list[Path]:
     return folders
 
 
-def dropins(folders: list[Path]) -> list[Path]:
-    """The ``*.conf`` files of ``folders`` in systemd's order: by file name, the first
-    folder's file winning where two have the same name."""
+def dropins(folders: list[Path], root: Path = _HOST) -> list[Path]:
+    """The drop-ins of ``folders`` (links followed inside ``root``) as systemd lists them:
+    every ``*.conf`` entry but hidden ones and links that loop, by file name, the first
+    folder's winning where two have the same name. A link to ``/dev/null`` is listed (it
+    reads empty, and so hides the others of its name); a FIFO, a folder or a link to
+    nothing is listed too, and refused when read."""
     chosen: dict[str, Path] = {}
     for folder in folders:
-        if folder.is_dir():
-            for path in folder.glob("*.conf"):
-                if path.is_file():
-                    chosen.setdefault(path.name, path)
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            if name.endswith(".conf") and not name.startswith(".") and name not in chosen:
+                resolved = resolve_in(root, path)
+                if resolved is None or not resolved.is_symlink():
+                    chosen[name] = path
     return [chosen[name] for name in sorted(chosen)]
 
 
@@ -343,9 +390,9 @@ def unit_files(path: Path) -> tuple[list[UnitFile], bool]:
     file is elsewhere (``/usr/lib/systemd/system``), and its settings are not seen.
     """
     if path.name.endswith(".d") and path.is_dir():
-        return [UnitFile(str(p), _read(p)) for p in dropins([path])], False
-    found = dropins(dropin_dirs(path.parent, path.name))
-    return [UnitFile(str(path), _read(path))] + [UnitFile(str(p), _read(p)) for p in found], True
+        return [UnitFile(str(p), file_text(p)) for p in dropins([path])], False
+    found = [path, *dropins(dropin_dirs(path.parent, path.name))]
+    return [UnitFile(str(p), file_text(p)) for p in found], True
 
 
 def units_in(root: Path) -> list[tuple[str, list[UnitFile], bool]]:
@@ -353,10 +400,7 @@ def units_in(root: Path) -> list[tuple[str, list[UnitFile], bool]]:
     name, files in systemd's order, and whether its own file is there (else drop-ins only)."""
     names: set[str] = set()
     for entry in root.iterdir():
-        name = entry.name.removesuffix(".d")
-        stem = Path(name).stem
-        # Prefix (``app-.service.d``) and template (``foo@.service``) folders are no units.
-        if Path(name).suffix in EXEC_SECTIONS and stem and not stem.endswith(("-", "@")):
+        if is_unit_name(name := entry.name.removesuffix(".d")):
             names.add(name)
     units: list[tuple[str, list[UnitFile], bool]] = []
     for name in sorted(names):
@@ -365,7 +409,7 @@ def units_in(root: Path) -> list[tuple[str, list[UnitFile], bool]]:
             units.append((name, *unit_files(main)))
         else:
             found = dropins(dropin_dirs(root, name))
-            units.append((name, [UnitFile(str(p), _read(p)) for p in found], False))
+            units.append((name, [UnitFile(str(p), file_text(p)) for p in found], False))
     return units
 
 

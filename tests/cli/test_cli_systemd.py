@@ -406,3 +406,22 @@ def test_a_root_fstab_without_bpffs_is_no_finding() -> None:
     status, _, err = check(*S, "--root", "img")
     assert status == 0 and "F105" not in err, err
     assert "F105" in check(*S, "--fstab", "img/etc/fstab")[2]
+
+
+def test_a_unit_folder_lists_dropins_as_systemd_does() -> None:
+    """Beside a unit as under a root: a drop-in linked to /dev/null hides the same-named
+    one of a more generic folder, hidden files are no drop-ins."""
+    _write(
+        {
+            "app.service": APP,
+            "service.d/x.conf": "[Service]\nBPFDelegateMaps=BPFMapTypeHash\n",
+            "app.service.d/.y.conf": "[Service]\nBPFDelegatePrograms=BPFProgTypeXdp\n",
+        }
+    )
+    Path("app.service.d/x.conf").symlink_to("/dev/null")
+    status, out, err = check(*S, "--unit", "app.service")
+    assert status == 0, err
+    assert out == (
+        "app.service:4: systemd 262.1 BPFDelegate*= settings of app.service: "
+        "delegate_cmds=map_create:prog_load\n"
+    )

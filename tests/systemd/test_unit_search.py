@@ -27,7 +27,7 @@ DROPIN_DIRS = ["foo.service.d", "foo-.service.d", "foo-bar.service.d", "foo-bar-
                "foo-bar-baz.service.d", "a@.service.d", "a@x.service.d", "service.d",
                "socket.d", "sock.socket.d", "data.mount.d", "mount.d", "al.service.d",
                "al2.service.d"]  # fmt: skip
-CONFS = ["10-a.conf", "20-b.conf", "override.conf", "notes.txt"]
+CONFS = ["10-a.conf", "20-b.conf", "override.conf", "notes.txt", ".hidden.conf"]
 
 
 def _tree(root: Path, rng: random.Random) -> None:
